@@ -3,6 +3,7 @@ package dev.tributary.events;
 import dev.tributary.events.definition.WorkflowSubmission;
 import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.task.TaskCommand;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,7 @@ public final class EventTypes {
 
     private static final Map<Class<?>, String> TYPES = new LinkedHashMap<>();
     private static final Map<String, Class<?>> CLASSES = new LinkedHashMap<>();
+    private static final Map<String, Class<?>> ALL = Collections.unmodifiableMap(CLASSES);
 
     static {
         register(WorkflowSubmission.class, "tributary.workflow.submission.v1");
@@ -54,9 +56,12 @@ public final class EventTypes {
         return Optional.ofNullable(CLASSES.get(ceType));
     }
 
-    /** Every registered {@code ce_type}, in a stable order. */
+    /**
+     * Every registered {@code ce_type} with its record class, in registration order (read-only).
+     * {@code Map.copyOf} would randomise the iteration order between JVM runs.
+     */
     public static Map<String, Class<?>> all() {
-        return Map.copyOf(CLASSES);
+        return ALL;
     }
 
     /** The JSON Schema resource path published in the jar for a {@code ce_type}. */

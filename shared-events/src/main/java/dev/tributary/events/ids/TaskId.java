@@ -7,7 +7,8 @@ import java.util.Objects;
 /** A task's id, unique within its workflow. */
 public record TaskId(@JsonValue String value) implements Comparable<TaskId> {
 
-    @JsonCreator
+    /** Jackson reads the id from a plain JSON string (delegating, never an object). */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public TaskId {
         Objects.requireNonNull(value, "task id");
     }

@@ -7,7 +7,8 @@ import java.util.Objects;
 /** A workflow's id, chosen by the client or a UUIDv7 made by the server. The Kafka key. */
 public record WorkflowId(@JsonValue String value) implements Comparable<WorkflowId> {
 
-    @JsonCreator
+    /** Jackson reads the id from a plain JSON string (delegating, never an object). */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public WorkflowId {
         Objects.requireNonNull(value, "workflow id");
     }
