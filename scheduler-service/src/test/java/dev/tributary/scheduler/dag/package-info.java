@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.scheduler.dag;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.scheduler.history;
+
+import org.jspecify.annotations.NullMarked;
