@@ -28,7 +28,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -38,8 +37,6 @@ import tools.jackson.databind.JsonNode;
  */
 @Repository
 class RunRepository {
-
-    private static final TypeReference<LinkedHashMap<String, StoredTask>> TASKS = new TypeReference<>() {};
 
     private final JdbcTemplate jdbc;
     private final EventCodec codec = EventCodec.json();
@@ -53,6 +50,12 @@ class RunRepository {
 
     /** A run to write: {@code previous} is null for a new run. */
     record Save(WorkflowRun run, @Nullable Loaded previous) {}
+
+    /**
+     * The {@code state} document: what changes after acceptance, plus the acceptance time at full
+     * precision ({@code accepted_at} keeps microseconds only, for queries).
+     */
+    record StoredState(Instant acceptedAt, LinkedHashMap<String, StoredTask> tasks) {}
 
     /** The stored form of one task's state; the output lives in {@code task_output}. */
     record StoredTask(
@@ -83,7 +86,7 @@ class RunRepository {
                 });
         Map<WorkflowId, Loaded> runs = new HashMap<>();
         jdbc.query("""
-                SELECT workflow_id, status, definition::text AS definition, accepted_at, tasks::text AS tasks,
+                SELECT workflow_id, status, definition::text AS definition, state::text AS state,
                        outcome_type, outcome::text AS outcome, outcome_logged, version
                 FROM scheduler.workflow_run WHERE workflow_id = ANY(?)
                 """, ps -> ps.setArray(1, textArray(ps.getConnection(), keys)), rs -> {
@@ -99,7 +102,7 @@ class RunRepository {
         List<Save> updates = saves.stream().filter(s -> s.previous() != null).toList();
         if (!inserts.isEmpty()) {
             jdbc.batchUpdate("""
-                    INSERT INTO scheduler.workflow_run (workflow_id, status, definition, accepted_at, tasks,
+                    INSERT INTO scheduler.workflow_run (workflow_id, status, definition, accepted_at, state,
                         outcome_type, outcome, outcome_logged, version)
                     VALUES (?, ?, ?::jsonb, ?, ?::jsonb, ?, ?::jsonb, ?, 0)
                     """, inserts, inserts.size(), (ps, save) -> {
@@ -108,7 +111,7 @@ class RunRepository {
                 ps.setString(2, run.status().name());
                 ps.setString(3, codec.encodeToString(run.dag().definition()));
                 ps.setObject(4, OffsetDateTime.ofInstant(run.acceptedAt(), ZoneOffset.UTC));
-                ps.setString(5, tasksJson(run));
+                ps.setString(5, stateJson(run));
                 ps.setString(6, outcomeType(run));
                 ps.setString(7, outcomeJson(run));
                 ps.setBoolean(8, run.outcomeLogged());
@@ -116,13 +119,13 @@ class RunRepository {
         }
         if (!updates.isEmpty()) {
             int[][] counts = jdbc.batchUpdate("""
-                    UPDATE scheduler.workflow_run SET status = ?, tasks = ?::jsonb, outcome_type = ?,
+                    UPDATE scheduler.workflow_run SET status = ?, state = ?::jsonb, outcome_type = ?,
                         outcome = ?::jsonb, outcome_logged = ?, version = version + 1, updated_at = now()
                     WHERE workflow_id = ? AND version = ?
                     """, updates, updates.size(), (ps, save) -> {
                 WorkflowRun run = save.run();
                 ps.setString(1, run.status().name());
-                ps.setString(2, tasksJson(run));
+                ps.setString(2, stateJson(run));
                 ps.setString(3, outcomeType(run));
                 ps.setString(4, outcomeJson(run));
                 ps.setBoolean(5, run.outcomeLogged());
@@ -177,7 +180,8 @@ class RunRepository {
         WorkflowId id = WorkflowId.of(rs.getString("workflow_id"));
         WorkflowDefinition definition = codec.decode(rs.getString("definition"), WorkflowDefinition.class);
         Dag dag = Dag.of(definition);
-        Map<String, StoredTask> stored = codec.mapper().readValue(rs.getString("tasks"), TASKS);
+        StoredState state = codec.decode(rs.getString("state"), StoredState.class);
+        Map<String, StoredTask> stored = state.tasks();
         Map<TaskId, TaskState> tasks = new LinkedHashMap<>();
         for (TaskId taskId : dag.tasks().keySet()) {
             StoredTask task = stored.get(taskId.value());
@@ -202,7 +206,7 @@ class RunRepository {
         WorkflowRun run = new WorkflowRun(
                 id,
                 dag,
-                rs.getObject("accepted_at", OffsetDateTime.class).toInstant(),
+                state.acceptedAt(),
                 WorkflowStatus.valueOf(rs.getString("status")),
                 tasks,
                 outcome,
@@ -210,8 +214,8 @@ class RunRepository {
         return new Loaded(run, rs.getLong("version"));
     }
 
-    private String tasksJson(WorkflowRun run) {
-        Map<String, StoredTask> stored = new LinkedHashMap<>();
+    private String stateJson(WorkflowRun run) {
+        LinkedHashMap<String, StoredTask> stored = new LinkedHashMap<>();
         run.tasks()
                 .forEach((taskId, task) -> stored.put(
                         taskId.value(),
@@ -223,7 +227,7 @@ class RunRepository {
                                 task.startBy(),
                                 task.deadline(),
                                 task.retryAt())));
-        return codec.encodeToString(stored);
+        return codec.encodeToString(new StoredState(run.acceptedAt(), stored));
     }
 
     private static @Nullable String outcomeType(WorkflowRun run) {

@@ -151,7 +151,7 @@ class HistoryConsumerIntegrationTests {
                 .extracting(TaskDispatch::idempotencyKey)
                 .containsExactly(wf.value() + "/a/1", wf.value() + "/b/1");
         assertThat(jdbc.queryForObject(
-                        "SELECT tasks -> 'a' ->> 'logged' FROM scheduler.workflow_run WHERE workflow_id = ?",
+                        "SELECT state -> 'tasks' -> 'a' ->> 'logged' FROM scheduler.workflow_run WHERE workflow_id = ?",
                         String.class,
                         wf.value()))
                 .isEqualTo("true");

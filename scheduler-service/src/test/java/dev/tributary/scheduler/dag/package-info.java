@@ -1,4 +1,0 @@
-@NullMarked
-package dev.tributary.scheduler.dag;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,0 @@
-@NullMarked
-package dev.tributary.scheduler.history;
-
-import org.jspecify.annotations.NullMarked;
