@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxPollRecords most records applied in one transaction
  * @param pollTimeout longest one poll blocks when the log is quiet
  * @param errorBackoff wait before retrying a batch whose transaction failed
+ * @param runCacheSize runs each consumer thread keeps in memory between batches (0 = always load)
  * @param autoStartup whether the history consumer starts with the application
  * @param outboxTable the outbox table decisions are written to
  * @param timers the timer poller
@@ -32,6 +33,7 @@ public record SchedulerProperties(
         @DefaultValue("500") int maxPollRecords,
         @DefaultValue("1s") Duration pollTimeout,
         @DefaultValue("1s") Duration errorBackoff,
+        @DefaultValue("10000") int runCacheSize,
         @DefaultValue("true") boolean autoStartup,
         @DefaultValue("scheduler.outbox") String outboxTable,
         @DefaultValue Timers timers,
@@ -40,6 +42,9 @@ public record SchedulerProperties(
     public SchedulerProperties {
         if (concurrency < 1) {
             throw new IllegalArgumentException("tributary.scheduler.concurrency must be at least 1");
+        }
+        if (runCacheSize < 0) {
+            throw new IllegalArgumentException("tributary.scheduler.run-cache-size must not be negative");
         }
         if (maxPollRecords < 1) {
             throw new IllegalArgumentException("tributary.scheduler.max-poll-records must be at least 1");

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 final class ConsumerLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final String topic;
@@ -32,6 +34,7 @@ final class ConsumerLoop implements Runnable {
     private final OffsetStore offsets;
     private final Duration pollTimeout;
     private final Duration errorBackoff;
+    private final RunCache cache;
     /** What the store holds for each assigned partition; {@link OffsetStore#NONE} for nothing. */
     private final Map<TopicPartition, Long> stored = new HashMap<>();
 
@@ -45,7 +48,8 @@ final class ConsumerLoop implements Runnable {
             HistoryBatchProcessor processor,
             OffsetStore offsets,
             Duration pollTimeout,
-            Duration errorBackoff) {
+            Duration errorBackoff,
+            int runCacheSize) {
         this.consumer = consumer;
         this.topic = topic;
         this.groupId = groupId;
@@ -53,6 +57,7 @@ final class ConsumerLoop implements Runnable {
         this.offsets = offsets;
         this.pollTimeout = pollTimeout;
         this.errorBackoff = errorBackoff;
+        this.cache = new RunCache(runCacheSize);
     }
 
     @Override
@@ -77,7 +82,7 @@ final class ConsumerLoop implements Runnable {
                 List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
                 records.forEach(batch::add);
                 try {
-                    stored.putAll(processor.apply(batch, Map.copyOf(stored)));
+                    stored.putAll(processor.apply(batch, Map.copyOf(stored), cache));
                 } catch (RuntimeException e) {
                     log.warn("history batch of {} records failed; re-reading it in {}", batch.size(), errorBackoff, e);
                     backOff();
@@ -91,7 +96,8 @@ final class ConsumerLoop implements Runnable {
             log.error("history consumer stopped", e);
             throw e;
         } finally {
-            consumer.close();
+            // Bounded: leaving the group must not hold up a shutdown when the broker is gone.
+            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
         }
     }
 
@@ -111,6 +117,7 @@ final class ConsumerLoop implements Runnable {
         if (partitions.isEmpty()) {
             return;
         }
+        cache.clear(); // positions move: whatever was cached may be ahead of or behind them
         Map<TopicPartition, Long> found;
         try {
             found = offsets.load(groupId, partitions);
@@ -161,11 +168,13 @@ final class ConsumerLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(stored::remove);
+            cache.clear();
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(stored::remove);
+            cache.clear();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.tributary.scheduler.history;
 import dev.tributary.events.Headers;
 import dev.tributary.scheduler.SchedulerProperties;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,16 +31,29 @@ class DeadLetters implements DisposableBean {
 
     static final String SOURCE = "scheduler-service";
 
-    private final KafkaProducer<String, byte[]> producer;
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final KafkaProperties kafka;
     private final String topic;
+    private @Nullable KafkaProducer<String, byte[]> producer;
 
     DeadLetters(KafkaProperties kafka, SchedulerProperties properties) {
-        Map<String, Object> config = kafka.buildProducerProperties();
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tributary-scheduler-dead-letters");
-        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        this.kafka = kafka;
         this.topic = properties.deadLetterTopic();
+    }
+
+    /** The producer, created on the first dead letter (most runs never need one). */
+    private synchronized KafkaProducer<String, byte[]> producer() {
+        KafkaProducer<String, byte[]> current = producer;
+        if (current == null) {
+            Map<String, Object> config = kafka.buildProducerProperties();
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tributary-scheduler-dead-letters");
+            current = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+            producer = current;
+        }
+        return current;
     }
 
     void send(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {
@@ -57,7 +71,7 @@ class DeadLetters implements DisposableBean {
             letter.headers().add(Headers.DLT_EXCEPTION, utf8(error.getClass().getName()));
         }
         try {
-            producer.send(letter).get(60, TimeUnit.SECONDS);
+            producer().send(letter).get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while dead-lettering " + position(record), e);
@@ -75,7 +89,10 @@ class DeadLetters implements DisposableBean {
     }
 
     @Override
-    public void destroy() {
-        producer.close();
+    public synchronized void destroy() {
+        if (producer != null) {
+            producer.close(CLOSE_TIMEOUT);
+            producer = null;
+        }
     }
 }

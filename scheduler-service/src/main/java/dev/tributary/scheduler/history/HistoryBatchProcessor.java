@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,23 +85,34 @@ class HistoryBatchProcessor {
                 .register(meters);
     }
 
+    /** What a committed batch stored. */
+    private record Committed(Map<TopicPartition, Long> offsets, List<Loaded> runs) {}
+
     /**
      * Applies the records in one transaction.
      *
      * @param stored the offset the store holds per partition ({@link OffsetStore#NONE} for none);
      *     must cover every partition of the batch
+     * @param cache the calling consumer's runs; updated after the commit, cleared on failure
      * @return the offsets stored for the batch's partitions once it committed
      */
-    Map<TopicPartition, Long> apply(List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
-        Map<TopicPartition, Long> result = batchTimer.record(() -> transactions.execute(status -> {
-            Map<TopicPartition, Long> next = advanceOffsets(records, stored);
-            applyRecords(records);
-            return next;
-        }));
-        if (result == null) {
+    Map<TopicPartition, Long> apply(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored, RunCache cache) {
+        Committed committed;
+        try {
+            committed = batchTimer.record(() -> transactions.execute(status -> {
+                Map<TopicPartition, Long> next = advanceOffsets(records, stored);
+                return new Committed(next, applyRecords(records, cache));
+            }));
+        } catch (RuntimeException e) {
+            cache.clear();
+            throw e;
+        }
+        if (committed == null) {
             throw new IllegalStateException("batch transaction returned nothing");
         }
-        return result;
+        committed.runs().forEach(cache::put);
+        return committed.offsets();
     }
 
     private Map<TopicPartition, Long> advanceOffsets(
@@ -121,7 +133,7 @@ class HistoryBatchProcessor {
         return next;
     }
 
-    private void applyRecords(List<ConsumerRecord<String, byte[]>> records) {
+    private List<Loaded> applyRecords(List<ConsumerRecord<String, byte[]>> records, RunCache cache) {
         Map<WorkflowId, List<Event>> byWorkflow = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             switch (HistoryRecord.decode(record)) {
@@ -142,9 +154,19 @@ class HistoryBatchProcessor {
             }
         }
         if (byWorkflow.isEmpty()) {
-            return;
+            return List.of();
         }
-        Map<WorkflowId, Loaded> loaded = runs.load(byWorkflow.keySet());
+        Map<WorkflowId, Loaded> loaded = new HashMap<>();
+        List<WorkflowId> misses = new ArrayList<>();
+        for (WorkflowId id : byWorkflow.keySet()) {
+            Loaded cached = cache.get(id);
+            if (cached == null) {
+                misses.add(id);
+            } else {
+                loaded.put(id, cached);
+            }
+        }
+        loaded.putAll(runs.load(misses));
         List<Save> saves = new ArrayList<>();
         List<Traced> traced = new ArrayList<>();
         byWorkflow.forEach((workflowId, events) -> {
@@ -169,8 +191,9 @@ class HistoryBatchProcessor {
                 saves.add(new Save(run, before));
             }
         });
-        runs.saveAll(saves);
+        List<Loaded> saved = runs.saveAll(saves);
         decisions.write(traced);
+        return saved;
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {

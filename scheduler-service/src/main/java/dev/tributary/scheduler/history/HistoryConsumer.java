@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
 public class HistoryConsumer implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(HistoryConsumer.class);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private final KafkaProperties kafka;
     private final SchedulerProperties properties;
@@ -60,7 +60,8 @@ public class HistoryConsumer implements SmartLifecycle {
                     processor,
                     offsets,
                     properties.pollTimeout(),
-                    properties.errorBackoff());
+                    properties.errorBackoff(),
+                    properties.runCacheSize());
             Thread thread = new Thread(loop, "scheduler-history-" + i);
             thread.start();
             loops.add(new Running(loop, thread));
@@ -84,19 +85,28 @@ public class HistoryConsumer implements SmartLifecycle {
         return config;
     }
 
+    /**
+     * Stops every thread after its current batch. A thread still busy after the grace period
+     * (e.g. waiting for a database that went away) is interrupted; its batch rolls back and is
+     * applied again by whoever owns the partition next.
+     */
     @Override
     public synchronized void stop() {
         loops.forEach(running -> running.loop().shutdown());
-        for (Running running : loops) {
-            try {
-                running.thread().join(STOP_TIMEOUT.toMillis());
+        try {
+            for (Running running : loops) {
+                running.thread().join(STOP_GRACE.toMillis());
                 if (running.thread().isAlive()) {
-                    log.warn("{} did not stop within {}", running.thread().getName(), STOP_TIMEOUT);
+                    log.warn(
+                            "{} still busy after {}; interrupting it",
+                            running.thread().getName(),
+                            STOP_GRACE);
+                    running.thread().interrupt();
+                    running.thread().join(STOP_GRACE.toMillis());
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         loops.clear();
     }

@@ -1,8 +1,11 @@
 package dev.tributary.scheduler.history;
 
-import java.lang.reflect.InvocationTargetException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -17,6 +20,27 @@ final class RequiredFields {
 
     private static final String CONTRACTS = "dev.tributary.events.";
 
+    /** The components of each contract record class, read reflectively once. */
+    private static final ClassValue<List<Field>> FIELDS = new ClassValue<>() {
+        @Override
+        protected List<Field> computeValue(Class<?> type) {
+            List<Field> fields = new ArrayList<>();
+            for (RecordComponent component : type.getRecordComponents()) {
+                try {
+                    fields.add(new Field(
+                            component.getName(),
+                            MethodHandles.publicLookup().unreflect(component.getAccessor()),
+                            component.getAnnotatedType().isAnnotationPresent(Nullable.class)));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException("cannot read " + component, e);
+                }
+            }
+            return List.copyOf(fields);
+        }
+    };
+
+    private record Field(String name, MethodHandle accessor, boolean nullable) {}
+
     private RequiredFields() {}
 
     /** The path of the first missing required field, e.g. {@code definition.tasks[2].type}. */
@@ -26,16 +50,16 @@ final class RequiredFields {
 
     private static @Nullable String check(@Nullable Object value, String path) {
         if (value instanceof Record record && record.getClass().getName().startsWith(CONTRACTS)) {
-            for (RecordComponent component : record.getClass().getRecordComponents()) {
-                Object field = read(component, record);
-                String fieldPath = path.isEmpty() ? component.getName() : path + "." + component.getName();
-                if (field == null) {
-                    if (!component.getAnnotatedType().isAnnotationPresent(Nullable.class)) {
+            for (Field field : FIELDS.get(record.getClass())) {
+                Object fieldValue = read(field, record);
+                String fieldPath = path.isEmpty() ? field.name() : path + "." + field.name();
+                if (fieldValue == null) {
+                    if (!field.nullable()) {
                         return fieldPath;
                     }
                     continue;
                 }
-                String missing = check(field, fieldPath);
+                String missing = check(fieldValue, fieldPath);
                 if (missing != null) {
                     return missing;
                 }
@@ -62,11 +86,13 @@ final class RequiredFields {
         return null;
     }
 
-    private static @Nullable Object read(RecordComponent component, Record record) {
+    private static @Nullable Object read(Field field, Record record) {
         try {
-            return component.getAccessor().invoke(record);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException("cannot read " + component, e);
+            return field.accessor().invoke(record);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot read " + field.name(), e);
         }
     }
 }

@@ -96,8 +96,12 @@ class RunRepository {
         return runs;
     }
 
-    /** Inserts new runs, updates changed ones (failing on a version conflict), adds outputs. */
-    void saveAll(List<Save> saves) {
+    /**
+     * Inserts new runs, updates changed ones (failing on a version conflict), adds outputs.
+     *
+     * @return the runs as now stored, with their new versions
+     */
+    List<Loaded> saveAll(List<Save> saves) {
         List<Save> inserts = saves.stream().filter(s -> s.previous() == null).toList();
         List<Save> updates = saves.stream().filter(s -> s.previous() != null).toList();
         if (!inserts.isEmpty()) {
@@ -142,6 +146,12 @@ class RunRepository {
             }
         }
         insertOutputs(saves);
+        List<Loaded> saved = new ArrayList<>(saves.size());
+        for (Save save : saves) {
+            Loaded previous = save.previous();
+            saved.add(new Loaded(save.run(), previous == null ? 0 : previous.version() + 1));
+        }
+        return saved;
     }
 
     private void insertOutputs(List<Save> saves) {

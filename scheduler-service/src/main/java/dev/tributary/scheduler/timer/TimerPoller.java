@@ -120,6 +120,10 @@ public class TimerPoller implements SmartLifecycle {
         }
     }
 
+    /**
+     * Stops polling. A firing in progress is interrupted: it is one transaction, so it either
+     * committed already or rolls back and its timers fire on the next start.
+     */
     @Override
     public synchronized void stop() {
         ScheduledExecutorService running = executor;
@@ -127,13 +131,12 @@ public class TimerPoller implements SmartLifecycle {
             return;
         }
         executor = null;
-        running.shutdown();
+        running.shutdownNow();
         try {
-            if (!running.awaitTermination(30, TimeUnit.SECONDS)) {
-                running.shutdownNow();
+            if (!running.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("timer poller did not stop within 10 s");
             }
         } catch (InterruptedException e) {
-            running.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
