@@ -55,9 +55,13 @@ public final class ApiClient {
     }
 
     public Response get(String path) {
+        return get(path, "application/json, application/problem+json");
+    }
+
+    public Response get(String path, String accept) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(120))
-                .header("Accept", "application/json, application/problem+json")
+                .header("Accept", accept)
                 .GET()
                 .build();
         return send(request);

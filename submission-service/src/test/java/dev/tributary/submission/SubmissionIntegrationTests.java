@@ -120,6 +120,27 @@ class SubmissionIntegrationTests {
     }
 
     @Test
+    void publishesItsOpenApiDescriptionAndSwaggerUi() {
+        ApiClient.Response apiDocs = api.get("/v3/api-docs", "application/json");
+
+        assertThat(apiDocs.status()).isEqualTo(200);
+        JsonNode paths = apiDocs.json().get("paths");
+        assertThat(paths.has("/api/v1/workflows")).isTrue();
+        assertThat(paths.has("/api/v1/workflows/{id}")).isTrue();
+        assertThat(paths.get("/api/v1/workflows").get("post").get("requestBody").toString())
+                .contains("WorkflowSubmission");
+        assertThat(api.get("/swagger-ui.html", "text/html").status()).isIn(200, 302);
+    }
+
+    @Test
+    void problemsReachClientsThatAcceptOnlyJson() {
+        ApiClient.Response response = api.get("/api/v1/workflows/still-unknown", "application/json");
+
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.json().get("workflowId").asString()).isEqualTo("still-unknown");
+    }
+
+    @Test
     void storesTheWorkflowItsTasksAndExactlyOneWorkflowAcceptedOutboxRow() {
         String body = ORDER.formatted("order-outbox");
         ApiClient.Response response = api.submit(body);

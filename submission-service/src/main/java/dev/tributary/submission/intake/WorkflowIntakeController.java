@@ -1,10 +1,16 @@
 package dev.tributary.submission.intake;
 
+import dev.tributary.events.definition.WorkflowSubmission;
 import dev.tributary.submission.query.WorkflowView;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URI;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -21,6 +27,8 @@ import org.springframework.web.util.UriComponentsBuilder;
 @RequestMapping("/api/v1/workflows")
 class WorkflowIntakeController {
 
+    private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
+
     private final WorkflowIntake intake;
     private final RequestBodyReader bodyReader;
 
@@ -29,6 +37,35 @@ class WorkflowIntakeController {
         this.bodyReader = bodyReader;
     }
 
+    @Operation(
+            summary = "Submit a workflow",
+            description = "Validates the workflow (JSON Schema tributary.workflow.submission.v1 plus DAG checks) and"
+                    + " stores it with its WorkflowAccepted event. Idempotent on the workflow id.",
+            requestBody =
+                    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                            required = true,
+                            content =
+                                    @Content(
+                                            mediaType = MediaType.APPLICATION_JSON_VALUE,
+                                            schema = @Schema(implementation = WorkflowSubmission.class))))
+    @ApiResponse(responseCode = "201", description = "Accepted; Location names the workflow")
+    @ApiResponse(responseCode = "200", description = "The same definition was already accepted under this id")
+    @ApiResponse(
+            responseCode = "400",
+            description = "Not JSON, or a value of the wrong JSON type",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "409",
+            description = "The id is taken by a different definition",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "413",
+            description = "Body larger than tributary.submission.max-body-size",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(
+            responseCode = "422",
+            description = "Breaks a rule; errors lists each one as {pointer, reason}",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(
             consumes = {MediaType.APPLICATION_JSON_VALUE, "application/*+json"},
             produces = MediaType.APPLICATION_JSON_VALUE)
