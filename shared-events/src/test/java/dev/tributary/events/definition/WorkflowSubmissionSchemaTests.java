@@ -12,10 +12,15 @@ import dev.tributary.events.codec.EventCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,6 +53,53 @@ class WorkflowSubmissionSchemaTests {
 
         assertThat(metaSchema.validate(schemaNode)).isEmpty();
         assertThat(schemaNode.get("$id").asString()).endsWith("tributary.workflow.submission.v1.schema.json");
+    }
+
+    @Test
+    void everyPropertyAndDefinitionIsDocumented() {
+        List<String> undocumented = new ArrayList<>();
+        collectUndocumented(schemaNode, "", undocumented);
+
+        assertThat(undocumented).isEmpty();
+    }
+
+    @Test
+    void topLevelPropertiesAreTheRecordComponentsAndRequiredAreTheNonNullOnes() {
+        List<String> components = Arrays.stream(WorkflowSubmission.class.getRecordComponents())
+                .map(RecordComponent::getName)
+                .toList();
+        List<String> nonNull = Arrays.stream(WorkflowSubmission.class.getRecordComponents())
+                .filter(component -> !component.getAnnotatedType().isAnnotationPresent(Nullable.class))
+                .map(RecordComponent::getName)
+                .toList();
+
+        assertThat(schemaNode.get("properties").propertyNames()).containsExactlyInAnyOrderElementsOf(components);
+        assertThat(schemaNode.get("required").values().stream().map(JsonNode::asString))
+                .containsExactlyInAnyOrderElementsOf(nonNull);
+        assertThat(schemaNode.at("/$defs/task/properties").propertyNames())
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(TaskDefinition.class.getRecordComponents())
+                        .map(RecordComponent::getName)
+                        .toList());
+        assertThat(schemaNode.at("/$defs/retryPolicy/properties").propertyNames())
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(RetryPolicy.class.getRecordComponents())
+                        .map(RecordComponent::getName)
+                        .toList());
+    }
+
+    private static void collectUndocumented(JsonNode node, String path, List<String> undocumented) {
+        if (!node.isObject()) {
+            return;
+        }
+        for (String group : List.of("properties", "$defs")) {
+            for (Map.Entry<String, JsonNode> entry : node.path(group).properties()) {
+                if (entry.getValue().path("description").asString("").isBlank()) {
+                    undocumented.add(path + "/" + group + "/" + entry.getKey());
+                }
+            }
+        }
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            collectUndocumented(entry.getValue(), path + "/" + entry.getKey(), undocumented);
+        }
     }
 
     @ParameterizedTest

@@ -35,7 +35,7 @@ final class SubmissionSchema {
             "must be 1 to 64 characters: lower-case letters, digits, '_', '.' or '-', starting with a letter or"
                     + " digit (it names the topic tributary.tasks.<type>)";
     private static final String WORKFLOW_ID_RULE =
-            "must be 1 to 128 characters: letters, digits, '_', '.' or '-', starting with a letter or digit";
+            "must be 1 to 128 characters: letters, digits, '_', '.', ':' or '-', starting with a letter or digit";
     private static final String DURATION_RULE =
             "must be an ISO-8601 duration in days, hours, minutes and seconds, such as PT30S, PT5M, PT2H or P1DT12H";
     private static final String NAME_RULE = "must be 1 to 256 characters and not blank";

@@ -69,10 +69,29 @@ final class SubmissionValidator {
         try {
             return EventCodec.json().treeToValue(withoutNulls(document), WorkflowSubmission.class);
         } catch (EventCodecException e) {
-            // The schema admits only what the records read; reaching this is a schema/record mismatch.
+            // The schema admits almost only what the records read; what slips through is a value the
+            // codec will not convert (e.g. 3.0 where an integer is expected): a type error, 400.
             throw new InvalidSubmissionException(
-                    false, List.of(new FieldError("", "cannot be read as a workflow submission")));
+                    true, List.of(new FieldError(pointerOf(e), "cannot be read as the expected type")));
         }
+    }
+
+    /** The JSON Pointer of the value Jackson failed on, from the reference path of its exception. */
+    private static String pointerOf(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JacksonException jackson && !jackson.getPath().isEmpty()) {
+                StringBuilder pointer = new StringBuilder();
+                for (JacksonException.Reference reference : jackson.getPath()) {
+                    pointer.append('/');
+                    pointer.append(
+                            reference.getPropertyName() != null
+                                    ? Snippets.pointerToken(reference.getPropertyName())
+                                    : String.valueOf(reference.getIndex()));
+                }
+                return pointer.toString();
+            }
+        }
+        return "";
     }
 
     private JsonNode parse(byte[] body) {
