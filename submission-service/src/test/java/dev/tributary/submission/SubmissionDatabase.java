@@ -1,0 +1,41 @@
+package dev.tributary.submission;
+
+import dev.tributary.testsupport.TestInfra;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * Points a test's Spring context at a fresh database on the shared embedded PostgreSQL (and keeps
+ * the outbox relay, when its auto-configuration is present, out of these tests).
+ */
+public final class SubmissionDatabase {
+
+    private SubmissionDatabase() {}
+
+    /** Registers a new database for the context being built. */
+    public static void register(DynamicPropertyRegistry registry, String prefix) {
+        String url = TestInfra.newDatabase(prefix);
+        registry.add("spring.datasource.url", () -> url);
+        registry.add("spring.datasource.username", () -> TestInfra.postgres().username());
+        registry.add("spring.datasource.password", () -> TestInfra.postgres().password());
+        // These tests stop at the outbox row; relaying it to Kafka is the relay library's to test.
+        registry.add("tributary.outbox.enabled", () -> "false");
+    }
+
+    public static long workflows(JdbcTemplate jdbc) {
+        return count(jdbc, "SELECT count(*) FROM submission.workflow");
+    }
+
+    public static long tasks(JdbcTemplate jdbc) {
+        return count(jdbc, "SELECT count(*) FROM submission.task");
+    }
+
+    public static long outboxRows(JdbcTemplate jdbc) {
+        return count(jdbc, "SELECT count(*) FROM submission.outbox");
+    }
+
+    public static long count(JdbcTemplate jdbc, String sql, Object... args) {
+        Long count = jdbc.queryForObject(sql, Long.class, args);
+        return count == null ? 0 : count;
+    }
+}
