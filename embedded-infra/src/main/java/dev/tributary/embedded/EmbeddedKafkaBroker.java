@@ -28,6 +28,8 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
@@ -351,7 +353,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every partition answers a list-offsets request. Right after creation the broker
+     * may not know the topic yet (metadata reaches it asynchronously, slower on a loaded machine),
+     * so "unknown topic" answers are retried until the deadline.
+     */
     private static void awaitUsable(Admin admin, List<String> topics)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                listLatestOffsets(admin, topics);
+                return;
+            } catch (ExecutionException e) {
+                boolean notYetKnown = e.getCause() instanceof UnknownTopicOrPartitionException
+                        || e.getCause() instanceof LeaderNotAvailableException
+                        || e.getCause() instanceof NotLeaderOrFollowerException;
+                if (!notYetKnown || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        }
+    }
+
+    private static void listLatestOffsets(Admin admin, List<String> topics)
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, TopicDescription> descriptions =
                 admin.describeTopics(topics).allTopicNames().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
