@@ -17,6 +17,7 @@ record Failure(String code, String message, boolean retryable) {
     static final String INTERRUPTED = "INTERRUPTED";
     static final String DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED";
     static final String OUTPUT_TOO_LARGE = "OUTPUT_TOO_LARGE";
+    static final String BAD_OUTPUT = "BAD_OUTPUT";
 
     Failure {
         message = truncate(message);

@@ -1,6 +1,7 @@
 package dev.tributary.worker.execution;
 
 import dev.tributary.events.codec.EventCodec;
+import dev.tributary.events.codec.EventCodecException;
 import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskStarted;
@@ -28,7 +29,9 @@ import tools.jackson.databind.JsonNode;
  * One attempt of one task on its own (virtual) thread: publishes {@code TaskStarted}, runs the
  * handler (interrupting it when the dispatch's deadline passes), publishes {@code TaskSucceeded}
  * or {@code TaskFailed}, and reports when both are acknowledged. An attempt abandoned by a
- * stopping worker is interrupted and publishes nothing more.
+ * stopping worker is interrupted and publishes nothing more. An attempt whose deadline has passed
+ * before it starts is not handed to the handler: it publishes {@code TaskStarted} and a retryable
+ * {@code TaskFailed} {@code DEADLINE_EXCEEDED}, so every attempt shows the same pair of events.
  */
 final class TaskExecution implements Runnable {
 
@@ -210,7 +213,17 @@ final class TaskExecution implements Runnable {
                 if (output == null || output.isMissingNode()) {
                     yield succeeded(null, finishedAt);
                 }
-                int size = services.codec().encode(output).length;
+                int size;
+                try {
+                    size = services.codec().encode(output).length;
+                } catch (EventCodecException e) {
+                    yield failed(
+                            new Failure(
+                                    Failure.BAD_OUTPUT,
+                                    "the output cannot be written as JSON: " + e.getMessage(),
+                                    false),
+                            finishedAt);
+                }
                 if (size > services.maxOutputBytes()) {
                     yield failed(outputTooLarge(size + " bytes"), finishedAt);
                 }

@@ -6,7 +6,6 @@ import dev.tributary.worker.handler.TaskHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -53,8 +52,9 @@ public final class TaskWorker implements SmartLifecycle {
     private final Clock clock;
 
     private final Object lifecycle = new Object();
-    private final Map<String, TypeConsumer> consumers = new LinkedHashMap<>();
-    private final List<Thread> threads = new ArrayList<>();
+    /** Replaced, never mutated, so readers need no lock. */
+    private volatile Map<String, TypeConsumer> consumers = Map.of();
+
     private @Nullable EventPublisher publisher;
     private @Nullable ExecutorService taskExecutor;
     private @Nullable ScheduledExecutorService timers;
@@ -113,10 +113,7 @@ public final class TaskWorker implements SmartLifecycle {
 
     /** Tasks of a type started and not yet finished. */
     public int runningTasks(String type) {
-        TypeConsumer consumer;
-        synchronized (lifecycle) {
-            consumer = consumers.get(type);
-        }
+        TypeConsumer consumer = consumers.get(type);
         return consumer == null ? 0 : consumer.running();
     }
 
@@ -146,6 +143,7 @@ public final class TaskWorker implements SmartLifecycle {
                     publisher,
                     EventCodec.json(),
                     metrics);
+            Map<String, TypeConsumer> started = new LinkedHashMap<>();
             handlers.forEach((type, handler) -> {
                 int bound = properties.concurrencyOf(type);
                 TypeConsumer consumer = new TypeConsumer(
@@ -158,9 +156,10 @@ public final class TaskWorker implements SmartLifecycle {
                         taskExecutor,
                         bound,
                         properties.pollTimeout());
-                consumers.put(type, consumer);
-                threads.add(Thread.ofPlatform().name("tributary-worker-" + type).start(consumer));
+                started.put(type, consumer);
+                Thread.ofPlatform().name("tributary-worker-" + type).start(consumer);
             });
+            this.consumers = Collections.unmodifiableMap(started);
             this.timers = timers;
             this.publisher = publisher;
             this.taskExecutor = taskExecutor;
@@ -209,8 +208,7 @@ public final class TaskWorker implements SmartLifecycle {
             if (timers != null) {
                 timers.shutdownNow();
             }
-            consumers.clear();
-            threads.clear();
+            consumers = Map.of();
             publisher = null;
             taskExecutor = null;
             timers = null;

@@ -81,9 +81,8 @@ class TaskWorkerIntegrationTests {
         await().atMost(WAIT).until(() -> kit.eventRecords().size() >= 4);
         assertThat(kit.eventRecords()).hasSize(4);
         // The two tasks run concurrently; each workflow's events are in order on its key.
-        List<ConsumerRecord<byte[], byte[]>> records = kit.eventRecords().stream()
-                .filter(r -> "wf-1".equals(key(r)))
-                .toList();
+        List<ConsumerRecord<byte[], byte[]>> records =
+                kit.eventRecords().stream().filter(r -> "wf-1".equals(key(r))).toList();
         List<WorkflowEvent> events = records.stream()
                 .map(r -> EventCodec.json().decodeEvent(header(r, Headers.CE_TYPE), r.value()))
                 .toList();
@@ -106,25 +105,29 @@ class TaskWorkerIntegrationTests {
                 .filter(e -> e.workflowId().value().equals("wf-2"))
                 .toList();
         assertThat(compensationEvents).hasSize(2);
-        assertThat(compensationEvents.get(0)).isInstanceOfSatisfying(TaskStarted.class, started -> assertThat(
-                        started.kind())
-                .isEqualTo(TaskKind.COMPENSATION));
-        assertThat(compensationEvents.get(1)).isInstanceOfSatisfying(TaskSucceeded.class, succeeded -> assertThat(
-                        succeeded.kind())
-                .isEqualTo(TaskKind.COMPENSATION));
+        assertThat(compensationEvents.get(0))
+                .isInstanceOfSatisfying(
+                        TaskStarted.class, started -> assertThat(started.kind()).isEqualTo(TaskKind.COMPENSATION));
+        assertThat(compensationEvents.get(1))
+                .isInstanceOfSatisfying(
+                        TaskSucceeded.class,
+                        succeeded -> assertThat(succeeded.kind()).isEqualTo(TaskKind.COMPENSATION));
 
         for (int i = 0; i < 2; i++) {
             ConsumerRecord<byte[], byte[]> record = records.get(i);
             assertThat(header(record, Headers.CE_SPECVERSION)).isEqualTo("1.0");
             assertThat(UUID.fromString(header(record, Headers.CE_ID))).isNotNull();
-            assertThat(header(record, Headers.CE_TYPE)).isEqualTo(EventTypes.of(events.get(i).getClass()));
+            assertThat(header(record, Headers.CE_TYPE))
+                    .isEqualTo(EventTypes.of(events.get(i).getClass()));
             assertThat(header(record, Headers.CE_SOURCE)).isEqualTo("/tributary/worker-service");
             assertThat(header(record, Headers.CE_SUBJECT)).isEqualTo("wf-1");
             assertThat(Instant.parse(header(record, Headers.CE_TIME))).isNotNull();
             assertThat(header(record, Headers.CONTENT_TYPE)).isEqualTo("application/json");
             assertThat(header(record, Headers.TRACEPARENT)).isEqualTo(KafkaTestKit.TRACEPARENT);
         }
-        assertThat(kit.eventRecords().stream().map(r -> header(r, Headers.CE_ID)).distinct())
+        assertThat(kit.eventRecords().stream()
+                        .map(r -> header(r, Headers.CE_ID))
+                        .distinct())
                 .hasSize(4);
         await().atMost(WAIT).until(() -> kit.committedOffset("echo") == 2);
     }
