@@ -20,8 +20,9 @@ import org.springframework.util.unit.DataSize;
  * @param autoStartup whether the consumers start with the application context
  * @param id this worker's id in {@code TaskStarted}/{@code TaskSucceeded}/{@code TaskFailed};
  *     defaults to {@code pid@hostname}
- * @param concurrency the most tasks of one type this worker runs at once; at the bound the
- *     consumer of that type pauses (back-pressure)
+ * @param concurrency the most tasks of one type this worker has in progress at once, counted from
+ *     the handler's start until Kafka acknowledged the result; at the bound the consumer of that
+ *     type pauses (back-pressure)
  * @param typeConcurrency per-type overrides of {@code concurrency}, e.g. {@code http: 64}
  * @param tasksTopicPrefix prefix of the task topics; the worker consumes {@code
  *     <prefix><type>} for each type it has a handler for
