@@ -59,6 +59,7 @@ public final class TaskWorker implements SmartLifecycle {
     private @Nullable ExecutorService taskExecutor;
     private @Nullable ScheduledExecutorService timers;
     private volatile boolean running;
+    private volatile boolean stopping;
 
     /**
      * @param handlers one handler per type; two for the same type is an error
@@ -189,6 +190,7 @@ public final class TaskWorker implements SmartLifecycle {
                 return;
             }
             consumers.values().forEach(consumer -> consumer.requestStop(grace));
+            stopping = true;
             boolean interrupted = false;
             for (TypeConsumer consumer : consumers.values()) {
                 try {
@@ -213,11 +215,17 @@ public final class TaskWorker implements SmartLifecycle {
             taskExecutor = null;
             timers = null;
             running = false;
+            stopping = false;
             log.info("Worker {} stopped", properties.id());
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether a stop is in progress: nothing new starts, running tasks may still finish. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     @Override

@@ -288,7 +288,7 @@ class TaskWorkerIntegrationTests {
 
         first.stop(Duration.ZERO);
 
-        assertThat(stuck.interrupted).containsExactly("t");
+        await().atMost(WAIT).until(() -> stuck.interrupted.contains("t"));
         assertThat(kit.committedOffset("job")).isLessThanOrEqualTo(0);
         GatedHandler healthy = new GatedHandler("job");
         healthy.gate.release();
@@ -315,6 +315,7 @@ class TaskWorkerIntegrationTests {
         await().atMost(WAIT).until(() -> handler.entered.get() == 1);
 
         CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> worker.stop(Duration.ofSeconds(60)));
+        await().atMost(WAIT).until(worker::isStopping);
         handler.gate.release();
 
         assertThat(stopped).succeedsWithin(WAIT);
@@ -345,7 +346,10 @@ class TaskWorkerIntegrationTests {
         kit.startWorker(Map.of(), handler);
 
         kit.send(dispatch("job", "wf", "expired", null, Map.of(), Instant.now().minusSeconds(1), TaskKind.TASK));
-        kit.send(dispatch("job", "wf", "too-slow", null, Map.of(), Instant.now().plusSeconds(1), TaskKind.TASK));
+        // Once the expired one is reported the consumer is running, so the next starts well in time.
+        await().atMost(WAIT)
+                .until(() -> eventsOf(kit.events(), TaskFailed.class).size() == 1);
+        kit.send(dispatch("job", "wf", "too-slow", null, Map.of(), Instant.now().plusSeconds(4), TaskKind.TASK));
 
         await().atMost(WAIT)
                 .until(() -> eventsOf(kit.events(), TaskFailed.class).size() == 2);
