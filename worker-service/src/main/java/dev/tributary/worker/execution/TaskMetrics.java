@@ -1,0 +1,48 @@
+package dev.tributary.worker.execution;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The worker's meters: {@code tributary.worker.tasks} (timer of handler runs, tags {@code type}
+ * and {@code outcome} = {@code succeeded}/{@code failed}), {@code tributary.worker.tasks.running}
+ * (gauge per type, including tasks whose result is being published) and {@code
+ * tributary.worker.dead.letters} (counter per type).
+ */
+final class TaskMetrics {
+
+    private final MeterRegistry registry;
+
+    TaskMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void finished(String type, boolean succeeded, long nanos) {
+        Timer.builder("tributary.worker.tasks")
+                .description("Task attempts run by this worker")
+                .tag("type", type)
+                .tag("outcome", succeeded ? "succeeded" : "failed")
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void deadLettered(String type) {
+        Counter.builder("tributary.worker.dead.letters")
+                .description("Task records this worker could not decode and dead-lettered")
+                .tag("type", type)
+                .register(registry)
+                .increment();
+    }
+
+    void running(String type, Supplier<Number> running) {
+        Gauge.builder("tributary.worker.tasks.running", running)
+                .description("Tasks started and not yet finished, including publishing their result")
+                .tag("type", type)
+                .strongReference(true)
+                .register(registry);
+    }
+}
