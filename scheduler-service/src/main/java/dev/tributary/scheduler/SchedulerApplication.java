@@ -1,5 +1,6 @@
 package dev.tributary.scheduler;
 
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -10,6 +11,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 public class SchedulerApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(SchedulerApplication.class, args);
+        SpringApplication application = new SpringApplication(SchedulerApplication.class);
+        // Read scheduler-service.yaml, not application.yaml: the three services can share one classpath
+        // (the all-in-one launcher) and a library user's own application.yaml stays theirs.
+        application.setDefaultProperties(Map.of("spring.config.name", "scheduler-service"));
+        application.run(args);
     }
 }

@@ -3,6 +3,7 @@ package dev.tributary.submission;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.info.Info;
 import java.time.Clock;
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -20,7 +21,11 @@ import org.springframework.context.annotation.Bean;
 public class SubmissionApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(SubmissionApplication.class, args);
+        SpringApplication application = new SpringApplication(SubmissionApplication.class);
+        // Read submission-service.yaml, not application.yaml: the three services can share one classpath
+        // (the all-in-one launcher) and a library user's own application.yaml stays theirs.
+        application.setDefaultProperties(Map.of("spring.config.name", "submission-service"));
+        application.run(args);
     }
 
     /** The clock that stamps acceptance times; a bean so that tests could pin it. */

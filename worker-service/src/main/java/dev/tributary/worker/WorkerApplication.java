@@ -1,5 +1,6 @@
 package dev.tributary.worker;
 
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -12,6 +13,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 public class WorkerApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(WorkerApplication.class, args);
+        SpringApplication application = new SpringApplication(WorkerApplication.class);
+        // Read worker-service.yaml, not application.yaml: the three services can share one classpath
+        // (the all-in-one launcher) and a library user's own application.yaml stays theirs.
+        application.setDefaultProperties(Map.of("spring.config.name", "worker-service"));
+        application.run(args);
     }
 }

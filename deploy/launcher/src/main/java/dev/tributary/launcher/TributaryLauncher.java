@@ -1,0 +1,172 @@
+package dev.tributary.launcher;
+
+import dev.tributary.embedded.EmbeddedKafkaBroker;
+import dev.tributary.embedded.EmbeddedPostgresServer;
+import dev.tributary.events.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts the whole system on embedded defaults and prints where it is. Ctrl-C (SIGINT/SIGTERM)
+ * stops the services, then Kafka, then PostgreSQL. A start after an unclean stop recovers on its
+ * own: PostgreSQL runs crash recovery, Kafka recovers its logs, the relays resume from their
+ * offsets.
+ */
+public final class TributaryLauncher implements AutoCloseable {
+
+    /** Built-in handler types; their topics exist from the start so consumers subscribe at once. */
+    static final List<String> BUILT_IN_TYPES = List.of("noop", "echo", "sleep", "fail", "http");
+
+    private final LauncherSettings settings;
+    private @Nullable EmbeddedPostgresServer postgres;
+    private @Nullable EmbeddedKafkaBroker kafka;
+    private @Nullable TributarySystem system;
+    private TributarySystem.@Nullable Infrastructure infrastructure;
+
+    public TributaryLauncher(LauncherSettings settings) {
+        this.settings = settings;
+    }
+
+    public static void main(String[] args) {
+        LauncherSettings settings = LauncherSettings.fromEnvironment(System.getenv());
+        TributaryLauncher launcher = new TributaryLauncher(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("Stopping Tributary...");
+                            launcher.close();
+                            stopped.countDown();
+                        },
+                        "tributary-stop"));
+        try {
+            launcher.start();
+        } catch (RuntimeException e) {
+            System.err.println("Tributary did not start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.out.println(launcher.banner());
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts PostgreSQL, Kafka and the services; returns when all three services are up. */
+    public TributaryLauncher start() {
+        long started = System.nanoTime();
+        try {
+            Files.createDirectories(settings.home());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + settings.home(), e);
+        }
+        String jdbcUrl = settings.externalJdbcUrl();
+        if (jdbcUrl == null) {
+            postgres = EmbeddedPostgresServer.start(
+                    settings.postgresPort(), settings.home().resolve("postgres"));
+            postgres.createDatabase(LauncherSettings.DATABASE);
+            jdbcUrl = postgres.jdbcUrl(LauncherSettings.DATABASE);
+        }
+        String bootstrap = settings.externalKafka();
+        if (bootstrap == null) {
+            kafka = EmbeddedKafkaBroker.builder()
+                    .port(settings.kafkaPort())
+                    .controllerPort(settings.kafkaControllerPort())
+                    .dataDirectory(settings.home().resolve("kafka"))
+                    .defaultPartitions(settings.partitions())
+                    .build()
+                    .start();
+            kafka.createTopics(topics());
+            bootstrap = kafka.bootstrapServers();
+        }
+        infrastructure =
+                new TributarySystem.Infrastructure(bootstrap, jdbcUrl, settings.username(), settings.password());
+        system = TributarySystem.start(
+                infrastructure,
+                new TributarySystem.Ports(settings.submissionPort(), settings.schedulerPort(), settings.workerPort()),
+                Map.of());
+        System.out.printf("Tributary started in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        return this;
+    }
+
+    /** The topics the embedded broker creates: history with a long retention (the replay window). */
+    List<NewTopic> topics() {
+        List<NewTopic> topics = new ArrayList<>();
+        long retentionMs = Duration.ofDays(settings.eventsRetention()).toMillis();
+        topics.add(new NewTopic(Topics.WORKFLOW_EVENTS, settings.partitions(), (short) 1)
+                .configs(Map.of("retention.ms", Long.toString(retentionMs))));
+        topics.add(new NewTopic(Topics.WORKFLOW_SUBMISSIONS, settings.partitions(), (short) 1));
+        topics.add(new NewTopic(Topics.DEAD_LETTERS, 1, (short) 1)
+                .configs(Map.of("retention.ms", Long.toString(retentionMs))));
+        for (String type : BUILT_IN_TYPES) {
+            topics.add(new NewTopic(Topics.tasks(type), settings.partitions(), (short) 1));
+        }
+        return topics;
+    }
+
+    /** The running services. */
+    public TributarySystem system() {
+        if (system == null) {
+            throw new IllegalStateException("not started");
+        }
+        return system;
+    }
+
+    /** What the user needs to know, ready to print. */
+    public String banner() {
+        TributarySystem running = system();
+        int submission = running.port("submission-service");
+        String kafkaAddress = infrastructure == null ? "?" : infrastructure.kafkaBootstrapServers();
+        String database = infrastructure == null ? "?" : infrastructure.jdbcUrl();
+        return """
+
+                Tributary is running.
+                  submission-service  http://localhost:%1$d   (API: /api/v1/workflows, docs: /swagger-ui.html)
+                  scheduler-service   http://localhost:%2$d   (/actuator/health)
+                  worker-service      http://localhost:%3$d   (/actuator/health)
+                  Kafka bootstrap     %4$s
+                  PostgreSQL          %5$s
+                  data folder         %6$s
+
+                Try it:
+                  curl -s -X POST http://localhost:%1$d/api/v1/workflows -H 'content-type: application/json' \\
+                       -d @docs/examples/diamond.json
+                  curl -s http://localhost:%1$d/api/v1/workflows/<id>
+
+                Ctrl-C stops everything; data is kept for the next start.
+                """.formatted(
+                        submission,
+                        running.port("scheduler-service"),
+                        running.port("worker-service"),
+                        kafkaAddress,
+                        database,
+                        settings.home());
+    }
+
+    /** Stops the services, then Kafka, then PostgreSQL. Safe to call more than once. */
+    @Override
+    public synchronized void close() {
+        if (system != null) {
+            system.close();
+            system = null;
+        }
+        if (kafka != null) {
+            kafka.close();
+            kafka = null;
+        }
+        if (postgres != null) {
+            postgres.close();
+            postgres = null;
+        }
+    }
+}

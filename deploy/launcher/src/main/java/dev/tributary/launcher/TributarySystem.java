@@ -1,0 +1,110 @@
+package dev.tributary.launcher;
+
+import dev.tributary.scheduler.SchedulerApplication;
+import dev.tributary.submission.SubmissionApplication;
+import dev.tributary.worker.WorkerApplication;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The three services running as separate Spring application contexts in this JVM. Each context
+ * reads only its own configuration file ({@code spring.config.name} = the service name), listens
+ * on its own port and scans only its own packages; properties switch off the auto-configurations
+ * a service does not use (the worker has no database, only the worker runs handlers).
+ */
+public final class TributarySystem implements AutoCloseable {
+
+    /** Where the shared infrastructure is. */
+    public record Infrastructure(String kafkaBootstrapServers, String jdbcUrl, String username, String password) {}
+
+    /** HTTP ports of the services; 0 picks a free port. */
+    public record Ports(int submission, int scheduler, int worker) {}
+
+    private final List<ConfigurableApplicationContext> contexts;
+
+    private TributarySystem(List<ConfigurableApplicationContext> contexts) {
+        this.contexts = contexts;
+    }
+
+    /**
+     * Starts submission-service, scheduler-service and worker-service, in that order.
+     *
+     * @param extra properties added to every service (e.g. topic names in tests)
+     */
+    public static TributarySystem start(Infrastructure infra, Ports ports, Map<String, Object> extra) {
+        List<ConfigurableApplicationContext> started = new ArrayList<>();
+        try {
+            started.add(run(SubmissionApplication.class, "submission-service", ports.submission(), infra, extra));
+            started.add(run(SchedulerApplication.class, "scheduler-service", ports.scheduler(), infra, extra));
+            started.add(run(WorkerApplication.class, "worker-service", ports.worker(), infra, extra));
+            return new TributarySystem(started);
+        } catch (RuntimeException e) {
+            new TributarySystem(started).close();
+            throw e;
+        }
+    }
+
+    private static ConfigurableApplicationContext run(
+            Class<?> application, String name, int port, Infrastructure infra, Map<String, Object> extra) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("spring.config.name", name);
+        properties.put("spring.application.name", name);
+        properties.put("server.port", port);
+        properties.put("spring.kafka.bootstrap-servers", infra.kafkaBootstrapServers());
+        properties.put("spring.datasource.url", infra.jdbcUrl());
+        properties.put("spring.datasource.username", infra.username());
+        properties.put("spring.datasource.password", infra.password());
+        properties.put("spring.main.banner-mode", "off");
+        // One process, one log: the application name would be whichever service logged first.
+        properties.put("logging.include-application-name", false);
+        properties.put("logging.level.org.apache.kafka", "WARN");
+        properties.put("logging.level.kafka", "WARN");
+        if (!name.equals("worker-service")) {
+            properties.put("tributary.worker.enabled", false);
+        } else {
+            properties.put("spring.liquibase.enabled", false);
+            properties.put("tributary.outbox.enabled", false);
+            properties.put("spring.datasource.hikari.minimum-idle", 0);
+        }
+        properties.putAll(extra);
+        // As command-line arguments: they outrank the service's own configuration file, which
+        // holds defaults for running the service alone.
+        String[] arguments = properties.entrySet().stream()
+                .map(entry -> "--" + entry.getKey() + "=" + entry.getValue())
+                .toArray(String[]::new);
+        return new SpringApplicationBuilder(application)
+                .main(application)
+                .registerShutdownHook(false)
+                .run(arguments);
+    }
+
+    /** The context of one service: {@code submission-service}, {@code scheduler-service}, {@code worker-service}. */
+    public ConfigurableApplicationContext context(String serviceName) {
+        return contexts.stream()
+                .filter(context -> serviceName.equals(context.getEnvironment().getProperty("spring.application.name")))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service named " + serviceName));
+    }
+
+    /** The HTTP port a service listens on. */
+    public int port(String serviceName) {
+        return Integer.parseInt(context(serviceName).getEnvironment().getProperty("local.server.port", "0"));
+    }
+
+    /** Stops the services in reverse order: workers first, so results still reach the log. */
+    @Override
+    public void close() {
+        for (int i = contexts.size() - 1; i >= 0; i--) {
+            try {
+                contexts.get(i).close();
+            } catch (RuntimeException e) {
+                System.err.println("error stopping a service: " + e);
+            }
+        }
+        contexts.clear();
+    }
+}
