@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +31,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final Object WAKE = new Object();
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final OutboxRelayProperties properties;
     private final DatabaseConnection database;
@@ -39,6 +41,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final AtomicReference<@Nullable Instant> relayedUpTo = new AtomicReference<>();
     private final LinkedBlockingQueue<Object> signals = new LinkedBlockingQueue<>();
     private final Object lifecycle = new Object();
+    private final AtomicInteger engineStarts = new AtomicInteger();
+    private final String threadSuffix;
 
     private @Nullable Thread supervisor;
     private @Nullable ScheduledExecutorService maintenance;
@@ -56,6 +60,7 @@ public final class OutboxRelay implements AutoCloseable {
                 : new DriverManagerDataSource(database.jdbcUrl(), database.username(), database.password());
         this.sql = new OutboxDatabase(dataSource, properties);
         this.metrics = new RelayMetrics(builder.meterRegistry, properties.name());
+        this.threadSuffix = properties.name() + "-" + INSTANCES.incrementAndGet();
     }
 
     /** Starts building a relay with these properties. */
@@ -74,12 +79,12 @@ public final class OutboxRelay implements AutoCloseable {
             }
             stopRequested = false;
             signals.clear();
-            Thread thread = new Thread(this::supervise, "tributary-outbox-relay-" + properties.name());
+            Thread thread = new Thread(this::supervise, "tributary-outbox-relay-" + threadSuffix);
             thread.setDaemon(true);
             supervisor = thread;
             thread.start();
             ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread maintenanceThread = new Thread(task, "tributary-outbox-maintenance-" + properties.name());
+                Thread maintenanceThread = new Thread(task, "tributary-outbox-maintenance-" + threadSuffix);
                 maintenanceThread.setDaemon(true);
                 return maintenanceThread;
             });
@@ -172,6 +177,11 @@ public final class OutboxRelay implements AutoCloseable {
         return deleted;
     }
 
+    /** How many engine runs this relay started (for tests). */
+    int engineStarts() {
+        return engineStarts.get();
+    }
+
     /** The backend pid of the leader lock connection, or -1 when there is none (for tests). */
     int lockBackendPid() {
         return lockBackendPid;
@@ -258,8 +268,9 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private EngineRun startEngine(RelayProducer producer) {
+        engineStarts.incrementAndGet();
         return new EngineRun(
-                "tributary-outbox-engine-" + properties.name(),
+                "tributary-outbox-engine-" + threadSuffix,
                 DebeziumSettings.of(properties, database, bootstrapServers),
                 halted -> new RelayHandler(producer, properties, metrics, this::advanceRelayedUpTo, halted),
                 () -> signals.offer(WAKE));

@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The relay's meters, tagged {@code outbox=<name>}: events relayed, relay lag (row {@code
- * created_at} to Kafka acknowledgement), replication slot lag in bytes, and leader status.
+ * created_at} to Kafka acknowledgement), re-send attempts, replication slot lag in bytes, and
+ * leader status.
  */
 final class RelayMetrics {
 
@@ -20,8 +21,10 @@ final class RelayMetrics {
     static final String LAG = "tributary.outbox.relay.lag";
     static final String SLOT_LAG = "tributary.outbox.slot.lag.bytes";
     static final String LEADER = "tributary.outbox.leader";
+    static final String RETRIES = "tributary.outbox.relay.retries";
 
     private final Counter relayed;
+    private final Counter retries;
     private final Timer lag;
     private final AtomicLong slotLagBytes = new AtomicLong(-1);
     private final AtomicLong leader = new AtomicLong();
@@ -31,6 +34,10 @@ final class RelayMetrics {
         Tags tags = Tags.of("outbox", outboxName);
         relayed = Counter.builder(RELAYED)
                 .description("Outbox events produced to Kafka and acknowledged")
+                .tags(tags)
+                .register(meters);
+        retries = Counter.builder(RETRIES)
+                .description("Re-send attempts of unacknowledged outbox events (Kafka unavailable or failing)")
                 .tags(tags)
                 .register(meters);
         lag = Timer.builder(LAG)
@@ -54,6 +61,10 @@ final class RelayMetrics {
     void relayed(Duration sinceCreated) {
         relayed.increment();
         lag.record(sinceCreated.isNegative() ? Duration.ZERO : sinceCreated);
+    }
+
+    void retried() {
+        retries.increment();
     }
 
     void slotLag(long bytes) {

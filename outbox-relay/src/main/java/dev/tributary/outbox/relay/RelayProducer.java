@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * Used by the engine's record-processing thread only; {@link #close(Duration)} comes after the
  * engine stopped.
  */
-final class RelayProducer implements AutoCloseable {
+final class RelayProducer implements RelayHandler.EventSender, AutoCloseable {
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -47,7 +47,8 @@ final class RelayProducer implements AutoCloseable {
         this.config = Map.copyOf(settings);
     }
 
-    Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+    @Override
+    public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
         Producer<byte[], byte[]> current = producer;
         if (current == null) {
             Map<String, Object> settings = new HashMap<>(config);
@@ -61,7 +62,8 @@ final class RelayProducer implements AutoCloseable {
     }
 
     /** Drops the current producer without waiting; the next send creates a new one. */
-    void reset() {
+    @Override
+    public void reset() {
         Producer<byte[], byte[]> current = producer;
         producer = null;
         if (current != null) {

@@ -8,6 +8,7 @@ import dev.tributary.embedded.EmbeddedKafkaBroker;
 import dev.tributary.events.Headers;
 import dev.tributary.testsupport.KafkaTestConsumer;
 import dev.tributary.testsupport.TestInfra;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,6 +31,10 @@ import org.junit.jupiter.api.Test;
 class OutboxRelayKafkaOutageIntegrationTests {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Map<String, String> SHORT_PRODUCER_TIMEOUTS = Map.of(
+            "producer.delivery.timeout.ms", "2000",
+            "producer.request.timeout.ms", "1000",
+            "producer.max.block.ms", "1000");
 
     @Test
     void writesCommitWhileKafkaIsDownAndEveryEventArrivesWhenItIsBack() {
@@ -37,7 +42,9 @@ class OutboxRelayKafkaOutageIntegrationTests {
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_outage");
         String topic = TestInfra.uniqueName("relay_outage_events");
         kafka.createTopic(topic, 3);
-        OutboxRelay relay = database.relay(database.properties(TestInfra.uniqueName("outage"), Map.of()), null);
+        // Short producer timeouts, so sends in flight when Kafka goes away fail and are re-sent.
+        OutboxRelay relay =
+                database.relay(database.properties(TestInfra.uniqueName("outage"), SHORT_PRODUCER_TIMEOUTS), null);
         List<UUID> written = new ArrayList<>();
         try {
             relay.start();
@@ -47,7 +54,7 @@ class OutboxRelayKafkaOutageIntegrationTests {
             kafka.stop();
             written.addAll(database.commitMany(topic, 200));
             assertThat(database.outboxRows()).isEqualTo(250);
-            kafka.start();
+            restart(kafka);
 
             try (var consumer = KafkaTestConsumer.fromBeginning(kafka.bootstrapServers(), topic)) {
                 Set<String> ids = new HashSet<>();
@@ -57,9 +64,7 @@ class OutboxRelayKafkaOutageIntegrationTests {
             }
             assertThat(relay.isRelaying()).isTrue();
         } finally {
-            if (!kafka.isRunning()) {
-                kafka.start();
-            }
+            restart(kafka);
             relay.stop();
             OutboxTestDatabase.dropSlot(relay.properties().slotName());
         }
@@ -71,12 +76,18 @@ class OutboxRelayKafkaOutageIntegrationTests {
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_late_kafka");
         String topic = TestInfra.uniqueName("relay_late_events");
         kafka.createTopic(topic, 3);
-        OutboxRelay relay = database.relay(database.properties(TestInfra.uniqueName("late"), Map.of()), null);
+        // A short admin/consumer timeout, so the offset store's start fails fast while Kafka is down.
+        OutboxRelay relay = database.relay(
+                database.properties(TestInfra.uniqueName("late"), Map.of("debezium.default.api.timeout.ms", "5000")),
+                null);
         try {
             kafka.stop();
             relay.start();
-            await().atMost(WAIT).until(relay::isLeader);
-            kafka.start();
+            // The engine cannot start without its offset store; the relay keeps restarting it.
+            await().atMost(WAIT).until(() -> relay.engineStarts() >= 2);
+            assertThat(relay.isLeader()).isTrue();
+            assertThat(relay.isRelaying()).isFalse();
+            restart(kafka);
             await().atMost(WAIT).until(relay::isRelaying);
             List<UUID> written = database.commitMany(topic, 20);
 
@@ -87,11 +98,62 @@ class OutboxRelayKafkaOutageIntegrationTests {
                 assertThat(new HashSet<>(headerValues(records, Headers.CE_ID))).isEqualTo(ids);
             }
         } finally {
-            if (!kafka.isRunning()) {
-                kafka.start();
-            }
+            restart(kafka);
             relay.stop();
             OutboxTestDatabase.dropSlot(relay.properties().slotName());
         }
+    }
+
+    @Test
+    void keepsResendingAnEventWhoseTopicDoesNotExistYetWithoutDuplicatingOthers() {
+        EmbeddedKafkaBroker kafka = TestInfra.kafka();
+        OutboxTestDatabase database = OutboxTestDatabase.create("relay_missing_topic");
+        String missing = TestInfra.uniqueName("relay_missing_events");
+        String existing = TestInfra.uniqueName("relay_existing_events");
+        kafka.createTopic(existing, 1);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        OutboxRelay relay =
+                database.relay(database.properties(TestInfra.uniqueName("missing"), SHORT_PRODUCER_TIMEOUTS), meters);
+        try {
+            relay.start();
+            await().atMost(WAIT).until(relay::isRelaying);
+            UUID first = database.commit(OutboxTestDatabase.message(missing, "wf-missing", null))
+                    .id();
+            UUID second = database.commit(OutboxTestDatabase.message(existing, "wf-existing", null))
+                    .id();
+
+            await().atMost(WAIT)
+                    .until(() -> meters.get(RelayMetrics.RETRIES).counter().count() >= 2);
+            assertThat(relay.isRelaying()).isTrue();
+            try (var consumer = KafkaTestConsumer.fromBeginning(kafka.bootstrapServers(), existing)) {
+                // Acknowledged once and not re-sent with every retry of the other event.
+                List<ConsumerRecord<byte[], byte[]>> records =
+                        consumer.awaitHeaderValues(Headers.CE_ID, List.of(second.toString()), WAIT);
+                assertThat(headerValues(records, Headers.CE_ID)).containsExactly(second.toString());
+            }
+            kafka.createTopic(missing, 1);
+
+            try (var consumer = KafkaTestConsumer.fromBeginning(kafka.bootstrapServers(), missing, existing)) {
+                List<ConsumerRecord<byte[], byte[]>> records =
+                        consumer.awaitHeaderValues(Headers.CE_ID, List.of(first.toString(), second.toString()), WAIT);
+                assertThat(headerValues(records, Headers.CE_ID)).contains(first.toString(), second.toString());
+            }
+        } finally {
+            relay.stop();
+            OutboxTestDatabase.dropSlot(relay.properties().slotName());
+        }
+    }
+
+    /**
+     * Starts the broker unless it runs, and waits until it creates and serves a new topic: right
+     * after a restart it may briefly answer "unknown topic or partition" until it has caught up
+     * with its metadata, which would otherwise hit the next test class.
+     */
+    private static void restart(EmbeddedKafkaBroker kafka) {
+        if (!kafka.isRunning()) {
+            kafka.start();
+        }
+        String probe = TestInfra.uniqueName("relay_outage_probe");
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> kafka.createTopic(probe, 1));
     }
 }
