@@ -78,7 +78,9 @@ class OutboxRelayKafkaOutageIntegrationTests {
         kafka.createTopic(topic, 3);
         // A short admin/consumer timeout, so the offset store's start fails fast while Kafka is down.
         OutboxRelay relay = database.relay(
-                database.properties(TestInfra.uniqueName("late"), Map.of("debezium.default.api.timeout.ms", "5000")),
+                database.properties(
+                        TestInfra.uniqueName("late"),
+                        Map.of("debezium.default.api.timeout.ms", "5000", "debezium.request.timeout.ms", "4000")),
                 null);
         try {
             kafka.stop();
