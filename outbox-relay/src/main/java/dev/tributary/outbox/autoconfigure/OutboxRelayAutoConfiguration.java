@@ -1,0 +1,75 @@
+package dev.tributary.outbox.autoconfigure;
+
+import dev.tributary.outbox.OutboxWriter;
+import dev.tributary.outbox.relay.DatabaseConnection;
+import dev.tributary.outbox.relay.OutboxRelay;
+import dev.tributary.outbox.relay.OutboxRelayProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Activated by having the library on the classpath and a {@link DataSource}: an {@link
+ * OutboxWriter} on {@code <schema>.<table>} and, unless {@code tributary.outbox.enabled=false}, the
+ * relay. Database settings default to {@code spring.datasource.*}, Kafka to {@code
+ * spring.kafka.bootstrap-servers}.
+ */
+@AutoConfiguration(after = DataSourceAutoConfiguration.class)
+@ConditionalOnBean(DataSource.class)
+@EnableConfigurationProperties(OutboxRelayProperties.class)
+public class OutboxRelayAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    OutboxWriter outboxWriter(
+            DataSource dataSource, ObjectProvider<JdbcTemplate> jdbcTemplate, OutboxRelayProperties properties) {
+        JdbcTemplate jdbc = jdbcTemplate.getIfUnique(() -> new JdbcTemplate(dataSource));
+        return new OutboxWriter(jdbc, properties.qualifiedTable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    OutboxRelay outboxRelay(
+            OutboxRelayProperties properties,
+            DataSource dataSource,
+            Environment environment,
+            ObjectProvider<MeterRegistry> meterRegistry) {
+        OutboxRelay.Builder builder = OutboxRelay.builder(properties)
+                .bootstrapServers(environment.getProperty("spring.kafka.bootstrap-servers", "localhost:9092"))
+                .meterRegistry(meterRegistry.getIfUnique());
+        String url = properties.jdbcUrl();
+        if (url == null) {
+            url = environment.getProperty("spring.datasource.url");
+            if (url == null) {
+                throw new IllegalStateException(
+                        "The outbox relay needs tributary.outbox.jdbc-url or spring.datasource.url (a PostgreSQL URL)");
+            }
+            // Same database as the service: its pool serves the relay's short statements.
+            builder.dataSource(dataSource);
+        }
+        String username = properties.username() != null
+                ? properties.username()
+                : environment.getProperty("spring.datasource.username", "postgres");
+        String password = properties.password() != null
+                ? properties.password()
+                : environment.getProperty("spring.datasource.password", "");
+        builder.database(new DatabaseConnection(url, username, password));
+        return builder.build();
+    }
+
+    @Bean
+    @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    OutboxRelayLifecycle outboxRelayLifecycle(OutboxRelay relay) {
+        return new OutboxRelayLifecycle(relay);
+    }
+}
