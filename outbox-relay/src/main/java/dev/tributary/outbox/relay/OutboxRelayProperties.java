@@ -32,6 +32,9 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param slotName the logical replication slot; defaults to {@code tributary_<name>}
  * @param publicationName the publication (outbox table only, inserts only); defaults to {@code tributary_<name>}
  * @param createPublication whether the relay creates the publication when it is missing
+ * @param createTopics whether the relay creates a destination topic that does not exist yet (with
+ *     the broker's default partitions and replication), so that an outbox row for a new task type
+ *     never blocks the rows behind it on a broker that does not auto-create topics
  * @param offsetTopic compacted Kafka topic holding the engine's offsets; defaults to {@code tributary.relay-offsets.<name>}
  * @param offsetTopicReplicationFactor replication factor used when the offset topic is created
  * @param offsetFlushInterval how often relayed positions are flushed to the offset topic and confirmed to the slot
@@ -72,6 +75,7 @@ public record OutboxRelayProperties(
         @Nullable String slotName,
         @Nullable String publicationName,
         @DefaultValue("true") boolean createPublication,
+        @DefaultValue("true") boolean createTopics,
         @Nullable String offsetTopic,
         @DefaultValue("1") short offsetTopicReplicationFactor,
         @DefaultValue("1s") Duration offsetFlushInterval,

@@ -11,6 +11,7 @@ import dev.tributary.testsupport.TestInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +108,34 @@ class OutboxRelayKafkaOutageIntegrationTests {
     }
 
     @Test
+    void createsTheTopicOfAnEventWhoseTopicDoesNotExistYet() {
+        EmbeddedKafkaBroker kafka = TestInfra.kafka();
+        OutboxTestDatabase database = OutboxTestDatabase.create("relay_creates_topic");
+        String missing = TestInfra.uniqueName("relay_created_events");
+        OutboxRelay relay = database.relay(
+                database.properties(TestInfra.uniqueName("creates"), SHORT_PRODUCER_TIMEOUTS),
+                new SimpleMeterRegistry());
+        try {
+            relay.start();
+            await().atMost(WAIT).until(relay::isRelaying);
+            UUID id = database.commit(OutboxTestDatabase.message(missing, "wf-new-topic", null))
+                    .id();
+
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+                try (var consumer = KafkaTestConsumer.fromBeginning(kafka.bootstrapServers(), missing)) {
+                    assertThat(headerValues(
+                                    consumer.awaitHeaderValues(Headers.CE_ID, List.of(id.toString()), WAIT),
+                                    Headers.CE_ID))
+                            .containsExactly(id.toString());
+                }
+            });
+        } finally {
+            relay.stop();
+            OutboxTestDatabase.dropSlot(relay.properties().slotName());
+        }
+    }
+
+    @Test
     void keepsResendingAnEventWhoseTopicDoesNotExistYetWithoutDuplicatingOthers() {
         EmbeddedKafkaBroker kafka = TestInfra.kafka();
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_missing_topic");
@@ -114,8 +143,10 @@ class OutboxRelayKafkaOutageIntegrationTests {
         String existing = TestInfra.uniqueName("relay_existing_events");
         kafka.createTopic(existing, 1);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Map<String, String> noTopicCreation = new HashMap<>(SHORT_PRODUCER_TIMEOUTS);
+        noTopicCreation.put("create-topics", "false");
         OutboxRelay relay =
-                database.relay(database.properties(TestInfra.uniqueName("missing"), SHORT_PRODUCER_TIMEOUTS), meters);
+                database.relay(database.properties(TestInfra.uniqueName("missing"), noTopicCreation), meters);
         try {
             relay.start();
             await().atMost(WAIT).until(relay::isRelaying);
