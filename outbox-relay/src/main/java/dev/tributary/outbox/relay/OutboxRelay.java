@@ -188,7 +188,7 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void supervise() {
-        LeaderLock lock = new LeaderLock(database, properties.slotName());
+        LeaderLock lock = new LeaderLock(database, properties.slotName(), properties.leaderCheckTimeout());
         RelayProducer producer = null;
         long rejoinAt = System.nanoTime();
         long nextStartAt = System.nanoTime();

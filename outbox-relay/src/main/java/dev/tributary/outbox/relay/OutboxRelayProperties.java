@@ -1,5 +1,6 @@
 package dev.tributary.outbox.relay;
 
+import dev.tributary.events.Topics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -33,6 +34,8 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param publicationName the publication (outbox table only, inserts only); defaults to {@code tributary_<name>}
  * @param createPublication whether the relay creates the publication when it is missing
  * @param offsetTopic compacted Kafka topic holding the engine's offsets; defaults to {@code tributary.relay-offsets.<name>}
+ * @param deadLetterTopic where an event goes that Kafka can never accept (invalid topic name, too
+ *     large), with the reason in headers, instead of blocking the relay
  * @param offsetTopicReplicationFactor replication factor used when the offset topic is created
  * @param offsetFlushInterval how often relayed positions are flushed to the offset topic and confirmed to the slot
  * @param pollInterval how long the engine waits for new WAL changes before polling again
@@ -41,6 +44,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param heartbeatActionQuery SQL run on each heartbeat so the slot advances while the outbox is quiet
  * @param maxBatchSize the most change events handed to the producer in one batch
  * @param maxQueueSize the most change events buffered between the WAL reader and the producer
+ * @param producer extra Kafka producer settings, applied last (raw Kafka property names)
  * @param producerLinger Kafka producer {@code linger.ms}
  * @param sendRetryBackoff first wait before re-sending the unacknowledged part of a batch
  * @param sendRetryMaxBackoff longest wait between re-send attempts
@@ -55,7 +59,6 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param retentionBatchSize rows deleted per statement by the retention job
  * @param slotLagInterval how often the replication slot lag gauge is refreshed
  * @param shutdownTimeout how long stopping the engine may take before it is abandoned
- * @param producer extra Kafka producer settings, applied last (raw Kafka property names)
  * @param debezium extra Debezium engine/connector settings, applied last (raw Debezium property names)
  */
 @ConfigurationProperties("tributary.outbox")
@@ -73,6 +76,7 @@ public record OutboxRelayProperties(
         @Nullable String publicationName,
         @DefaultValue("true") boolean createPublication,
         @Nullable String offsetTopic,
+        @DefaultValue(Topics.DEAD_LETTERS) String deadLetterTopic,
         @DefaultValue("1") short offsetTopicReplicationFactor,
         @DefaultValue("1s") Duration offsetFlushInterval,
         @DefaultValue("10ms") Duration pollInterval,
