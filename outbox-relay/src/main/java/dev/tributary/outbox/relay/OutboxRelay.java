@@ -240,7 +240,9 @@ public final class OutboxRelay implements AutoCloseable {
                 }
                 if (run == null && System.nanoTime() - nextStartAt >= 0 && producer != null) {
                     try {
-                        sql.ensurePublication();
+                        if (properties.createPublication()) {
+                            sql.ensurePublication();
+                        }
                         engine = startEngine(producer);
                     } catch (RuntimeException e) {
                         log.warn(

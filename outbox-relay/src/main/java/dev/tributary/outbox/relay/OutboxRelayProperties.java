@@ -32,7 +32,8 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param bootstrapServers Kafka bootstrap servers; defaults to {@code spring.kafka.bootstrap-servers}, then {@code localhost:9092}
  * @param slotName the logical replication slot; defaults to {@code tributary_<name>}
  * @param publicationName the publication (outbox table only, inserts only); defaults to {@code tributary_<name>}
- * @param createPublication whether the relay creates the publication when it is missing
+ * @param createPublication whether the relay creates the publication (or adds the outbox table to
+ *     it) when missing; turn off when a DBA manages publications
  * @param offsetTopic compacted Kafka topic holding the engine's offsets; defaults to {@code tributary.relay-offsets.<name>}
  * @param deadLetterTopic where an event goes that Kafka can never accept (invalid topic name, too
  *     large), with the reason in headers, instead of blocking the relay
@@ -41,7 +42,8 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param pollInterval how long the engine waits for new WAL changes before polling again
  * @param retriableRestartWait wait before the connector restarts after a retriable error
  * @param heartbeatInterval how often the engine emits a heartbeat and runs {@link #heartbeatActionQuery()}
- * @param heartbeatActionQuery SQL run on each heartbeat so the slot advances while the outbox is quiet
+ * @param heartbeatActionQuery SQL run on each heartbeat so the slot advances while the outbox is
+ *     quiet; empty for none
  * @param maxBatchSize the most change events handed to the producer in one batch
  * @param maxQueueSize the most change events buffered between the WAL reader and the producer
  * @param producer extra Kafka producer settings, applied last (raw Kafka property names)
