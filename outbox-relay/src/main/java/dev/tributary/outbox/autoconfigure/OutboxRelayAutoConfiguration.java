@@ -12,6 +12,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
@@ -45,7 +47,10 @@ public class OutboxRelayAutoConfiguration {
             Environment environment,
             ObjectProvider<MeterRegistry> meterRegistry) {
         OutboxRelay.Builder builder = OutboxRelay.builder(properties)
-                .bootstrapServers(environment.getProperty("spring.kafka.bootstrap-servers", "localhost:9092"))
+                .bootstrapServers(Binder.get(environment)
+                        .bind("spring.kafka.bootstrap-servers", Bindable.listOf(String.class))
+                        .map(servers -> String.join(",", servers))
+                        .orElse("localhost:9092"))
                 .meterRegistry(meterRegistry.getIfUnique());
         String url = properties.jdbcUrl();
         if (url == null) {

@@ -5,7 +5,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Properties;
-import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 
 /**
@@ -43,16 +42,14 @@ public record DatabaseConnection(String jdbcUrl, String username, String passwor
     }
 
     /** Opens a new connection that belongs to the caller, tagged with an application name. */
-    Connection open(String applicationName, @Nullable Integer socketTimeoutSeconds) throws SQLException {
+    Connection open(String applicationName, int socketTimeoutSeconds) throws SQLException {
         Properties info = new Properties();
         info.setProperty("user", username);
         info.setProperty("password", password);
         info.setProperty("ApplicationName", applicationName);
         info.setProperty("tcpKeepAlive", "true");
         info.setProperty("connectTimeout", "5");
-        if (socketTimeoutSeconds != null) {
-            info.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
-        }
+        info.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
         return DriverManager.getConnection(jdbcUrl, info);
     }
 

@@ -61,7 +61,9 @@ final class DebeziumSettings {
         config.setProperty("poll.interval.ms", millis(properties.pollInterval()));
         config.setProperty("retriable.restart.connector.wait.ms", millis(properties.retriableRestartWait()));
         config.setProperty("heartbeat.interval.ms", millis(properties.heartbeatInterval()));
-        config.setProperty("heartbeat.action.query", properties.heartbeatActionQuery());
+        if (!properties.heartbeatActionQuery().isBlank()) {
+            config.setProperty("heartbeat.action.query", properties.heartbeatActionQuery());
+        }
         config.setProperty("max.batch.size", String.valueOf(properties.maxBatchSize()));
         config.setProperty("max.queue.size", String.valueOf(properties.maxQueueSize()));
         // Give up on a failing start after a few attempts: the relay restarts the engine itself

@@ -31,8 +31,15 @@ final class LeaderLock implements AutoCloseable {
     private volatile boolean held;
     private volatile int backendPid = -1;
 
-    LeaderLock(DatabaseConnection database, String slotName) {
+    private final int socketTimeoutSeconds;
+
+    /**
+     * @param checkTimeout how long a liveness check may take; reads on the lock connection time out
+     *     a little later, so that a silently dropped network cannot hang the check
+     */
+    LeaderLock(DatabaseConnection database, String slotName, Duration checkTimeout) {
         this.database = database;
+        this.socketTimeoutSeconds = (int) Math.max(5, checkTimeout.toSeconds() * 2);
         this.applicationName = "tributary-outbox-lock-" + slotName;
         this.key = keyFor(slotName);
     }
@@ -60,7 +67,7 @@ final class LeaderLock implements AutoCloseable {
         try {
             Connection current = connection;
             if (current == null || current.isClosed()) {
-                current = database.open(applicationName, null);
+                current = database.open(applicationName, socketTimeoutSeconds);
                 current.setAutoCommit(true);
                 connection = current;
                 backendPid = queryBackendPid(current);

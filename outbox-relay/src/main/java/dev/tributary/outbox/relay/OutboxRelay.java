@@ -188,7 +188,7 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void supervise() {
-        LeaderLock lock = new LeaderLock(database, properties.slotName());
+        LeaderLock lock = new LeaderLock(database, properties.slotName(), properties.leaderCheckTimeout());
         RelayProducer producer = null;
         long rejoinAt = System.nanoTime();
         long nextStartAt = System.nanoTime();
@@ -240,7 +240,9 @@ public final class OutboxRelay implements AutoCloseable {
                 }
                 if (run == null && System.nanoTime() - nextStartAt >= 0 && producer != null) {
                     try {
-                        sql.ensurePublication();
+                        if (properties.createPublication()) {
+                            sql.ensurePublication();
+                        }
                         engine = startEngine(producer);
                     } catch (RuntimeException e) {
                         log.warn(

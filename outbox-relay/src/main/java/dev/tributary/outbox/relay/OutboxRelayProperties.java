@@ -1,5 +1,6 @@
 package dev.tributary.outbox.relay;
 
+import dev.tributary.events.Topics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -31,19 +32,24 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param bootstrapServers Kafka bootstrap servers; defaults to {@code spring.kafka.bootstrap-servers}, then {@code localhost:9092}
  * @param slotName the logical replication slot; defaults to {@code tributary_<name>}
  * @param publicationName the publication (outbox table only, inserts only); defaults to {@code tributary_<name>}
- * @param createPublication whether the relay creates the publication when it is missing
+ * @param createPublication whether the relay creates the publication (or adds the outbox table to
+ *     it) when missing; turn off when a DBA manages publications
  * @param createTopics whether the relay creates a destination topic that does not exist yet (with
  *     the broker's default partitions and replication), so that an outbox row for a new task type
  *     never blocks the rows behind it on a broker that does not auto-create topics
  * @param offsetTopic compacted Kafka topic holding the engine's offsets; defaults to {@code tributary.relay-offsets.<name>}
+ * @param deadLetterTopic where an event goes that Kafka can never accept (invalid topic name, too
+ *     large), with the reason in headers, instead of blocking the relay
  * @param offsetTopicReplicationFactor replication factor used when the offset topic is created
  * @param offsetFlushInterval how often relayed positions are flushed to the offset topic and confirmed to the slot
  * @param pollInterval how long the engine waits for new WAL changes before polling again
  * @param retriableRestartWait wait before the connector restarts after a retriable error
  * @param heartbeatInterval how often the engine emits a heartbeat and runs {@link #heartbeatActionQuery()}
- * @param heartbeatActionQuery SQL run on each heartbeat so the slot advances while the outbox is quiet
+ * @param heartbeatActionQuery SQL run on each heartbeat so the slot advances while the outbox is
+ *     quiet; empty for none
  * @param maxBatchSize the most change events handed to the producer in one batch
  * @param maxQueueSize the most change events buffered between the WAL reader and the producer
+ * @param producer extra Kafka producer settings, applied last (raw Kafka property names)
  * @param producerLinger Kafka producer {@code linger.ms}
  * @param sendRetryBackoff first wait before re-sending the unacknowledged part of a batch
  * @param sendRetryMaxBackoff longest wait between re-send attempts
@@ -58,7 +64,6 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param retentionBatchSize rows deleted per statement by the retention job
  * @param slotLagInterval how often the replication slot lag gauge is refreshed
  * @param shutdownTimeout how long stopping the engine may take before it is abandoned
- * @param producer extra Kafka producer settings, applied last (raw Kafka property names)
  * @param debezium extra Debezium engine/connector settings, applied last (raw Debezium property names)
  */
 @ConfigurationProperties("tributary.outbox")
@@ -77,6 +82,7 @@ public record OutboxRelayProperties(
         @DefaultValue("true") boolean createPublication,
         @DefaultValue("true") boolean createTopics,
         @Nullable String offsetTopic,
+        @DefaultValue(Topics.DEAD_LETTERS) String deadLetterTopic,
         @DefaultValue("1") short offsetTopicReplicationFactor,
         @DefaultValue("1s") Duration offsetFlushInterval,
         @DefaultValue("10ms") Duration pollInterval,

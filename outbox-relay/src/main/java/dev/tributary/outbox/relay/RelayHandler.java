@@ -1,5 +1,6 @@
 package dev.tributary.outbox.relay;
 
+import dev.tributary.events.Headers;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * or the relay stops; it never drops an event and never lets the engine die. An event already
  * acknowledged is sent again only when an earlier event with the same topic and key is re-sent
  * (to keep that key's order); like a lost acknowledgement, this yields a duplicate with the same
- * {@code ce_id}, which consumers deduplicate.
+ * {@code ce_id}, which consumers deduplicate. An event Kafka can never accept (invalid topic name,
+ * record too large) goes to the dead-letter topic with the reason in headers instead of blocking
+ * the outbox forever.
  */
 final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -50,6 +56,7 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final BooleanSupplier halted;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
+    private final String deadLetterTopic;
 
     /** Where events go: the relay's producer in production, a scripted one in unit tests. */
     interface EventSender {
@@ -72,6 +79,7 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         this.halted = halted;
         this.initialBackoff = properties.sendRetryBackoff();
         this.maxBackoff = properties.sendRetryMaxBackoff();
+        this.deadLetterTopic = properties.deadLetterTopic();
     }
 
     @Override
@@ -99,6 +107,9 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                     continue;
                 }
                 Throwable error = await(future);
+                if (error != null && !acked[i] && isPermanent(error)) {
+                    error = deadLetter(Objects.requireNonNull(events.get(i)), error);
+                }
                 if (error == null && !acked[i]) {
                     acked[i] = true;
                     OutboxEvent event = Objects.requireNonNull(events.get(i));
@@ -163,6 +174,46 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             }
         }
         return futures;
+    }
+
+    /** Failures no retry can fix: the event goes to the dead-letter topic instead. */
+    private static boolean isPermanent(Throwable error) {
+        return error instanceof InvalidTopicException || error instanceof RecordTooLargeException;
+    }
+
+    /**
+     * Produces a rejected event to the dead-letter topic (same key and headers, plus the reason;
+     * the value only if it was not the problem). Returns null once acknowledged, else the failure.
+     */
+    private @Nullable Throwable deadLetter(OutboxEvent event, Throwable reason) throws InterruptedException {
+        ProducerRecord<byte[], byte[]> original = event.record();
+        RecordHeaders headers = new RecordHeaders(original.headers().toArray());
+        headers.add(Headers.DLT_REASON, bytes("Kafka rejected the outbox event: " + reason.getMessage()));
+        headers.add(Headers.DLT_EXCEPTION, bytes(reason.getClass().getName()));
+        headers.add(Headers.DLT_ORIGINAL_TOPIC, bytes(original.topic()));
+        headers.add(Headers.DLT_SOURCE, bytes(source));
+        byte[] value = reason instanceof RecordTooLargeException ? null : original.value();
+        log.warn(
+                "Outbox event {} for topic '{}' can never be produced ({}); sending it to {}",
+                event.id(),
+                original.topic(),
+                reason.toString(),
+                deadLetterTopic);
+        Future<RecordMetadata> sent;
+        try {
+            sent = sender.send(new ProducerRecord<>(deadLetterTopic, null, null, original.key(), value, headers));
+        } catch (RuntimeException e) {
+            return e;
+        }
+        Throwable error = await(sent);
+        if (error == null) {
+            metrics.deadLettered();
+        }
+        return error;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Waits for one acknowledgement; returns the failure, or null on success. */

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The relay's meters, tagged {@code outbox=<name>}: events relayed, relay lag (row {@code
- * created_at} to Kafka acknowledgement), re-send attempts, replication slot lag in bytes, and
- * leader status.
+ * created_at} to Kafka acknowledgement), re-send attempts, dead-lettered events, replication slot
+ * lag in bytes, and leader status.
  */
 final class RelayMetrics {
 
@@ -22,9 +22,11 @@ final class RelayMetrics {
     static final String SLOT_LAG = "tributary.outbox.slot.lag.bytes";
     static final String LEADER = "tributary.outbox.leader";
     static final String RETRIES = "tributary.outbox.relay.retries";
+    static final String DEAD_LETTERED = "tributary.outbox.dead-lettered";
 
     private final Counter relayed;
     private final Counter retries;
+    private final Counter deadLettered;
     private final Timer lag;
     private final AtomicLong slotLagBytes = new AtomicLong(-1);
     private final AtomicLong leader = new AtomicLong();
@@ -38,6 +40,10 @@ final class RelayMetrics {
                 .register(meters);
         retries = Counter.builder(RETRIES)
                 .description("Re-send attempts of unacknowledged outbox events (Kafka unavailable or failing)")
+                .tags(tags)
+                .register(meters);
+        deadLettered = Counter.builder(DEAD_LETTERED)
+                .description("Outbox events Kafka can never accept, sent to the dead-letter topic")
                 .tags(tags)
                 .register(meters);
         lag = Timer.builder(LAG)
@@ -65,6 +71,10 @@ final class RelayMetrics {
 
     void retried() {
         retries.increment();
+    }
+
+    void deadLettered() {
+        deadLettered.increment();
     }
 
     void slotLag(long bytes) {

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
@@ -105,6 +106,9 @@ final class RelayProducer implements RelayHandler.EventSender, AutoCloseable {
                     .get(10, TimeUnit.SECONDS);
             LOG.info("Created topic {} for outbox events", topic);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvalidTopicException invalid) {
+                throw invalid; // permanent: the relay dead-letters the event
+            }
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new KafkaException("cannot create topic " + topic, e.getCause());
             }

@@ -42,7 +42,9 @@ class OutboxRelayAutoConfigurationIntegrationTests {
         String url = TestInfra.newDatabase("relay_boot");
         createOutboxTable(url);
         String topic = TestInfra.uniqueName("relay_boot_events");
-        TestInfra.kafka().createTopic(topic, 1);
+        await().atMost(WAIT)
+                .ignoreExceptions()
+                .untilAsserted(() -> TestInfra.kafka().createTopic(topic, 1));
         String name = TestInfra.uniqueName("boot");
 
         OutboxRelay[] started = new OutboxRelay[1];

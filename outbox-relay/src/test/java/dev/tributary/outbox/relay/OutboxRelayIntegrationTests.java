@@ -35,13 +35,17 @@ class OutboxRelayIntegrationTests {
     private OutboxTestDatabase database;
     private OutboxRelay relay;
     private String topic;
+    private String deadLetters;
 
     @BeforeAll
     void startRelay() {
         database = OutboxTestDatabase.create("relay_basic");
         topic = TestInfra.uniqueName("relay_events");
-        TestInfra.kafka().createTopic(topic, 3);
-        relay = database.relay(database.properties(TestInfra.uniqueName("basic"), Map.of()), meters);
+        OutboxTestDatabase.createTopic(topic, 3);
+        deadLetters = TestInfra.uniqueName("relay_dead_letters");
+        OutboxTestDatabase.createTopic(deadLetters, 1);
+        relay = database.relay(
+                database.properties(TestInfra.uniqueName("basic"), Map.of("dead-letter-topic", deadLetters)), meters);
         relay.start();
         await().atMost(WAIT).until(relay::isRelaying);
     }
@@ -103,6 +107,24 @@ class OutboxRelayIntegrationTests {
 
             assertThat(headerValues(records, Headers.CE_ID))
                     .doesNotContain(rolledBack.id().toString());
+        }
+    }
+
+    @Test
+    void deadLettersARowWhoseTopicNameKafkaRejectsAndKeepsRelaying() {
+        OutboxMessage invalid = database.commit(OutboxTestDatabase.message("not a valid topic!", "wf-bad", null));
+        OutboxMessage next = database.commit(OutboxTestDatabase.message(topic, "wf-bad", null));
+
+        try (var consumer = KafkaTestConsumer.fromBeginning(TestInfra.kafka().bootstrapServers(), deadLetters)) {
+            ConsumerRecord<byte[], byte[]> deadLetter = consumer.awaitHeaderValues(
+                            Headers.CE_ID, List.of(invalid.id().toString()), WAIT)
+                    .getFirst();
+            assertThat(header(deadLetter, Headers.DLT_ORIGINAL_TOPIC)).isEqualTo("not a valid topic!");
+            assertThat(header(deadLetter, Headers.DLT_REASON)).isNotBlank();
+            assertThat(text(deadLetter.key())).isEqualTo("wf-bad");
+        }
+        try (var consumer = KafkaTestConsumer.fromBeginning(TestInfra.kafka().bootstrapServers(), topic)) {
+            consumer.awaitHeaderValues(Headers.CE_ID, List.of(next.id().toString()), WAIT);
         }
     }
 

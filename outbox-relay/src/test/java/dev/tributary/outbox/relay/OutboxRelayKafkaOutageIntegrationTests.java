@@ -42,7 +42,7 @@ class OutboxRelayKafkaOutageIntegrationTests {
         EmbeddedKafkaBroker kafka = TestInfra.kafka();
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_outage");
         String topic = TestInfra.uniqueName("relay_outage_events");
-        kafka.createTopic(topic, 3);
+        OutboxTestDatabase.createTopic(topic, 3);
         // Short producer timeouts, so sends in flight when Kafka goes away fail and are re-sent.
         OutboxRelay relay =
                 database.relay(database.properties(TestInfra.uniqueName("outage"), SHORT_PRODUCER_TIMEOUTS), null);
@@ -76,7 +76,7 @@ class OutboxRelayKafkaOutageIntegrationTests {
         EmbeddedKafkaBroker kafka = TestInfra.kafka();
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_late_kafka");
         String topic = TestInfra.uniqueName("relay_late_events");
-        kafka.createTopic(topic, 3);
+        OutboxTestDatabase.createTopic(topic, 3);
         // A short admin/consumer timeout, so the offset store's start fails fast while Kafka is down.
         OutboxRelay relay = database.relay(
                 database.properties(
@@ -141,7 +141,7 @@ class OutboxRelayKafkaOutageIntegrationTests {
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_missing_topic");
         String missing = TestInfra.uniqueName("relay_missing_events");
         String existing = TestInfra.uniqueName("relay_existing_events");
-        kafka.createTopic(existing, 1);
+        OutboxTestDatabase.createTopic(existing, 1);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         Map<String, String> noTopicCreation = new HashMap<>(SHORT_PRODUCER_TIMEOUTS);
         noTopicCreation.put("create-topics", "false");
@@ -164,7 +164,7 @@ class OutboxRelayKafkaOutageIntegrationTests {
                         consumer.awaitHeaderValues(Headers.CE_ID, List.of(second.toString()), WAIT);
                 assertThat(headerValues(records, Headers.CE_ID)).containsExactly(second.toString());
             }
-            kafka.createTopic(missing, 1);
+            OutboxTestDatabase.createTopic(missing, 1);
 
             try (var consumer = KafkaTestConsumer.fromBeginning(kafka.bootstrapServers(), missing, existing)) {
                 List<ConsumerRecord<byte[], byte[]>> records =

@@ -28,7 +28,7 @@ class OutboxRelayLeaderElectionIntegrationTests {
     void standbyTakesOverWhenTheLeadersLockConnectionIsKilledAndNothingIsLost() {
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_leader");
         String topic = TestInfra.uniqueName("relay_leader_events");
-        TestInfra.kafka().createTopic(topic, 3);
+        OutboxTestDatabase.createTopic(topic, 3);
         OutboxRelayProperties properties = database.properties(TestInfra.uniqueName("leader"), Map.of());
         SimpleMeterRegistry firstMeters = new SimpleMeterRegistry();
         SimpleMeterRegistry secondMeters = new SimpleMeterRegistry();

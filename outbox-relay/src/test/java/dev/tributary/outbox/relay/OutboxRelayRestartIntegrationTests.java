@@ -31,7 +31,7 @@ class OutboxRelayRestartIntegrationTests {
     void relaysEveryRowWrittenAcrossAStopAndRestart() {
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_restart");
         String topic = TestInfra.uniqueName("relay_restart_events");
-        TestInfra.kafka().createTopic(topic, 3);
+        OutboxTestDatabase.createTopic(topic, 3);
         OutboxRelay relay = database.relay(database.properties(TestInfra.uniqueName("restart"), Map.of()), null);
         relay.start();
         await().atMost(WAIT).until(relay::isRelaying);

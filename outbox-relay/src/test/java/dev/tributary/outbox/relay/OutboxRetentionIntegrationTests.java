@@ -21,7 +21,7 @@ class OutboxRetentionIntegrationTests {
     void deletesOnlyRowsThatAreOldAndRelayed() {
         OutboxTestDatabase database = OutboxTestDatabase.create("relay_retention");
         String topic = TestInfra.uniqueName("relay_retention_events");
-        TestInfra.kafka().createTopic(topic, 1);
+        OutboxTestDatabase.createTopic(topic, 1);
         OutboxRelay relay =
                 database.relay(database.properties(TestInfra.uniqueName("retention"), Map.of("retention", "1h")), null);
         try (var consumer = KafkaTestConsumer.fromBeginning(TestInfra.kafka().bootstrapServers(), topic)) {

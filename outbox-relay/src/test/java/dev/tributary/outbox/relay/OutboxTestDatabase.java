@@ -142,6 +142,17 @@ final class OutboxTestDatabase {
                 slotName);
     }
 
+    /**
+     * Creates a topic on the shared broker, retrying: on a loaded machine (or right after a broker
+     * restart) the broker may briefly answer "unknown topic or partition" for a topic it just
+     * created.
+     */
+    static void createTopic(String topic, int partitions) {
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .untilAsserted(() -> TestInfra.kafka().createTopic(topic, partitions));
+    }
+
     /** Terminates a backend from an admin connection (simulates a dead connection). */
     static void terminateBackend(int pid) {
         new JdbcTemplate(TestInfra.postgres().adminDataSource())

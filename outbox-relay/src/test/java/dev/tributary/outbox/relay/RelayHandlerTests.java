@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.header.ConnectHeaders;
@@ -92,6 +93,27 @@ class RelayHandlerTests {
     }
 
     @Test
+    void deadLettersAnEventKafkaCanNeverAcceptAndGoesOn() throws InterruptedException {
+        sender.rejected.add("bad");
+        List<RecordChangeEvent<SourceRecord>> batch =
+                List.of(outbox("bad", "no such topic!", "k1"), outbox("b", "t1", "k2"));
+
+        handler.handleBatch(batch, committer);
+
+        assertThat(committer.processed).containsExactlyElementsOf(batch);
+        ProducerRecord<byte[], byte[]> deadLetter = sender.sent.stream()
+                .filter(record -> record.topic().equals("tributary.dead-letters"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(header(deadLetter, Headers.CE_ID)).isEqualTo("bad");
+        assertThat(header(deadLetter, Headers.DLT_ORIGINAL_TOPIC)).isEqualTo("no such topic!");
+        assertThat(header(deadLetter, Headers.DLT_EXCEPTION)).isEqualTo(InvalidTopicException.class.getName());
+        assertThat(header(deadLetter, Headers.DLT_REASON)).contains("rejected");
+        assertThat(meters.get(RelayMetrics.DEAD_LETTERED).counter().count()).isEqualTo(1);
+        assertThat(meters.get(RelayMetrics.RETRIES).counter().count()).isZero();
+    }
+
+    @Test
     void stopsWithoutMarkingUnacknowledgedEventsWhenHalted() {
         sender.failForever.add("b");
         List<RecordChangeEvent<SourceRecord>> batch =
@@ -139,6 +161,7 @@ class RelayHandlerTests {
         final List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         final Set<String> failForever = new HashSet<>();
+        final Set<String> rejected = new HashSet<>();
         int resets;
         Runnable onReset = () -> {};
 
@@ -146,6 +169,9 @@ class RelayHandlerTests {
         public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
             sent.add(record);
             String id = header(record, Headers.CE_ID);
+            if (rejected.contains(id) && !record.topic().equals("tributary.dead-letters")) {
+                return CompletableFuture.failedFuture(new InvalidTopicException("invalid topic " + record.topic()));
+            }
             if (failForever.contains(id) || failures.remove(id)) {
                 return CompletableFuture.failedFuture(new TimeoutException("scripted failure of " + id));
             }
