@@ -6,7 +6,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * Points a test's Spring context at a fresh database on the shared embedded PostgreSQL (and keeps
- * the outbox relay, when its auto-configuration is present, out of these tests).
+ * the outbox relay, when its auto-configuration is present, and the status projection out of these
+ * tests: they are about what the intake stores).
  */
 public final class SubmissionDatabase {
 
@@ -20,6 +21,7 @@ public final class SubmissionDatabase {
         registry.add("spring.datasource.password", () -> TestInfra.postgres().password());
         // These tests stop at the outbox row; relaying it to Kafka is the relay library's to test.
         registry.add("tributary.outbox.enabled", () -> "false");
+        registry.add("tributary.submission.projection.enabled", () -> "false");
     }
 
     public static long workflows(JdbcTemplate jdbc) {
