@@ -13,15 +13,20 @@ public final class SubmissionDatabase {
 
     private SubmissionDatabase() {}
 
-    /** Registers a new database for the context being built. */
+    /** Registers a new database for the context being built, without the projection. */
     public static void register(DynamicPropertyRegistry registry, String prefix) {
+        registerDatabase(registry, prefix);
+        registry.add("tributary.submission.projection.enabled", () -> "false");
+    }
+
+    /** Registers a new database for the context being built; the relay stays off. */
+    public static void registerDatabase(DynamicPropertyRegistry registry, String prefix) {
         String url = TestInfra.newDatabase(prefix);
         registry.add("spring.datasource.url", () -> url);
         registry.add("spring.datasource.username", () -> TestInfra.postgres().username());
         registry.add("spring.datasource.password", () -> TestInfra.postgres().password());
         // These tests stop at the outbox row; relaying it to Kafka is the relay library's to test.
         registry.add("tributary.outbox.enabled", () -> "false");
-        registry.add("tributary.submission.projection.enabled", () -> "false");
     }
 
     public static long workflows(JdbcTemplate jdbc) {
