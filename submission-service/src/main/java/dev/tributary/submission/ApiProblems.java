@@ -3,6 +3,7 @@ package dev.tributary.submission;
 import dev.tributary.submission.intake.InvalidSubmissionException;
 import dev.tributary.submission.intake.PayloadTooLargeException;
 import dev.tributary.submission.intake.WorkflowConflictException;
+import dev.tributary.submission.query.InvalidQueryException;
 import dev.tributary.submission.query.WorkflowNotFoundException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -23,7 +24,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 
 /**
  * Maps every error of the HTTP API to an RFC 9457 problem ({@code application/problem+json}).
- * Rejected submissions list each problem as {@code errors: [{pointer, reason}]}; problems name the
+ * Rejected submissions list each problem as {@code errors: [{pointer, reason}]}, bad query
+ * parameters as {@code errors: [{parameter, reason}]}; problems name the
  * ids involved and quote no more than short, truncated values. Spring MVC's own errors (unsupported
  * media type, unknown path, ...) are handled by the base class, also as problems.
  */
@@ -84,6 +86,26 @@ class ApiProblems extends ResponseEntityExceptionHandler {
                 "No workflow has the id '" + clip(e.workflowId()) + "'.",
                 request);
         problem.setProperty("workflowId", clip(e.workflowId()));
+        return respond(problem);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> invalidQuery(InvalidQueryException e, HttpServletRequest request) {
+        int count = e.errors().size();
+        ProblemDetail problem = problem(
+                HttpStatus.BAD_REQUEST,
+                "invalid-query",
+                "Invalid query parameters",
+                "The request has " + count + (count == 1 ? " bad query parameter: " : " bad query parameters: ")
+                        + String.join(
+                                ", ",
+                                e.errors().stream()
+                                        .map(InvalidQueryException.ParameterError::parameter)
+                                        .distinct()
+                                        .toList())
+                        + ".",
+                request);
+        problem.setProperty("errors", e.errors());
         return respond(problem);
     }
 

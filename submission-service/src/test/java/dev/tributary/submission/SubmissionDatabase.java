@@ -6,14 +6,21 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * Points a test's Spring context at a fresh database on the shared embedded PostgreSQL (and keeps
- * the outbox relay, when its auto-configuration is present, out of these tests).
+ * the outbox relay, when its auto-configuration is present, and the status projection out of these
+ * tests: they are about what the intake stores).
  */
 public final class SubmissionDatabase {
 
     private SubmissionDatabase() {}
 
-    /** Registers a new database for the context being built. */
+    /** Registers a new database for the context being built, without the projection. */
     public static void register(DynamicPropertyRegistry registry, String prefix) {
+        registerDatabase(registry, prefix);
+        registry.add("tributary.submission.projection.enabled", () -> "false");
+    }
+
+    /** Registers a new database for the context being built; the relay stays off. */
+    public static void registerDatabase(DynamicPropertyRegistry registry, String prefix) {
         String url = TestInfra.newDatabase(prefix);
         registry.add("spring.datasource.url", () -> url);
         registry.add("spring.datasource.username", () -> TestInfra.postgres().username());

@@ -85,7 +85,7 @@ class SubmissionIntegrationTests {
         assertThat(tasks.valueStream().map(task -> task.get("id").asString()))
                 .containsExactly("reserve", "charge", "pack", "ship");
         assertThat(tasks.valueStream().map(task -> task.get("status").asString()))
-                .containsOnly("PENDING");
+                .containsOnly("WAITING");
         JsonNode charge = tasks.get(1);
         assertThat(charge.get("type").asString()).isEqualTo("payment.charge");
         assertThat(charge.get("dependsOn").get(0).asString()).isEqualTo("reserve");
@@ -153,10 +153,10 @@ class SubmissionIntegrationTests {
                         "SELECT task_id, status FROM submission.task WHERE workflow_id = ? ORDER BY position",
                         "order-outbox"))
                 .containsExactly(
-                        Map.of("task_id", "reserve", "status", "PENDING"),
-                        Map.of("task_id", "charge", "status", "PENDING"),
-                        Map.of("task_id", "pack", "status", "PENDING"),
-                        Map.of("task_id", "ship", "status", "PENDING"));
+                        Map.of("task_id", "reserve", "status", "WAITING"),
+                        Map.of("task_id", "charge", "status", "WAITING"),
+                        Map.of("task_id", "pack", "status", "WAITING"),
+                        Map.of("task_id", "ship", "status", "WAITING"));
         var rows = jdbc.queryForList(
                 "SELECT id, topic, aggregate_id, type, payload::text AS payload FROM submission.outbox"
                         + " WHERE aggregate_id = ?",

@@ -27,9 +27,10 @@ import tools.jackson.databind.node.ObjectNode;
  * @param json the canonical JSON text
  * @param sha256 lower-case hex SHA-256 of {@code json} in UTF-8
  */
-record CanonicalDefinition(JsonNode tree, String json, String sha256) {
+public record CanonicalDefinition(JsonNode tree, String json, String sha256) {
 
-    static CanonicalDefinition of(WorkflowDefinition definition) {
+    /** The canonical form of a definition (also used by the projection for workflows from the log). */
+    public static CanonicalDefinition of(WorkflowDefinition definition) {
         JsonNode tree = sorted(EventCodec.json().toTree(definition));
         String json = EventCodec.json().encodeToString(tree);
         return new CanonicalDefinition(tree, json, sha256(json));

@@ -101,7 +101,7 @@ class WorkflowStore {
             ps.setString(2, task.id().value());
             ps.setInt(3, position);
             ps.setString(4, task.type());
-            ps.setString(5, TaskStatus.PENDING.name());
+            ps.setString(5, TaskStatus.WAITING.name());
             ps.setObject(6, timestamp);
         });
         WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now);

@@ -2,10 +2,12 @@ package dev.tributary.submission.query;
 
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.WorkflowDefinition;
+import dev.tributary.submission.query.TaskView.TaskProgress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
@@ -13,7 +15,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * A workflow as the API returns it ({@code POST} and {@code GET /api/v1/workflows/...}): the
  * definition as accepted (durations normalized, e.g. {@code PT60S} reads back as {@code PT1M}),
- * its status and each task's status. Absent optional fields are omitted from the JSON.
+ * its live status and each task's, projected from the history log. Absent optional fields are
+ * omitted from the JSON.
  *
  * @param id the workflow id
  * @param name the workflow name
@@ -23,7 +26,13 @@ import tools.jackson.databind.JsonNode;
  * @param timeout the workflow deadline, from {@code createdAt}
  * @param taskDefaults retry and timeout for tasks without their own
  * @param createdAt when the submission was accepted (also {@code acceptedAt} of the event)
- * @param updatedAt when the status last changed
+ * @param updatedAt when the workflow or one of its tasks last changed status
+ * @param startedAt when the history log showed it accepted (it became {@code RUNNING})
+ * @param finishedAt when it succeeded, failed or was cancelled
+ * @param reason why it failed or was cancelled
+ * @param failedTask the task whose failure ended it, if one did
+ * @param waitingOn tasks released to workers that no worker has started yet, with their type
+ *     (empty when none)
  * @param tasks the tasks in submission order
  */
 public record WorkflowView(
@@ -36,34 +45,61 @@ public record WorkflowView(
         @Nullable TaskDefaults taskDefaults,
         Instant createdAt,
         Instant updatedAt,
+        @Nullable Instant startedAt,
+        @Nullable Instant finishedAt,
+        @Nullable String reason,
+        @Nullable String failedTask,
+        List<WaitingTask> waitingOn,
         List<TaskView> tasks) {
 
-    /** A view of a definition with the given statuses. */
-    public static WorkflowView of(
-            String id,
-            WorkflowDefinition definition,
+    /** The projected part of a workflow (its row in {@code submission.workflow}). */
+    record Progress(
             WorkflowStatus status,
-            Function<String, TaskStatus> taskStatus,
             Instant createdAt,
-            Instant updatedAt) {
+            Instant updatedAt,
+            @Nullable Instant startedAt,
+            @Nullable Instant finishedAt,
+            @Nullable String reason,
+            @Nullable String failedTask) {}
+
+    static WorkflowView of(
+            String id, WorkflowDefinition definition, Progress progress, Function<String, TaskProgress> taskProgress) {
+        List<TaskView> tasks = definition.tasks().stream()
+                .map(task -> TaskView.of(task, taskProgress.apply(task.id().value())))
+                .toList();
+        List<WaitingTask> waitingOn = tasks.stream()
+                .filter(task -> task.status() == TaskStatus.DISPATCHED)
+                .map(task -> new WaitingTask(
+                        task.id(),
+                        task.type(),
+                        task.attempt(),
+                        Objects.requireNonNullElse(task.dispatchedAt(), task.updatedAt())))
+                .toList();
         return new WorkflowView(
                 id,
                 definition.name(),
-                status,
+                progress.status(),
                 definition.input(),
                 definition.labels(),
                 definition.timeout(),
                 definition.taskDefaults(),
-                createdAt,
-                updatedAt,
-                definition.tasks().stream()
-                        .map(task ->
-                                TaskView.of(task, taskStatus.apply(task.id().value())))
-                        .toList());
+                progress.createdAt(),
+                progress.updatedAt(),
+                progress.startedAt(),
+                progress.finishedAt(),
+                progress.reason(),
+                progress.failedTask(),
+                waitingOn,
+                tasks);
     }
 
-    /** A just-accepted workflow: {@code ACCEPTED}, every task {@code PENDING}. */
+    /** A just-accepted workflow: {@code ACCEPTED}, every task {@code WAITING}. */
     public static WorkflowView accepted(String id, WorkflowDefinition definition, Instant acceptedAt) {
-        return of(id, definition, WorkflowStatus.ACCEPTED, taskId -> TaskStatus.PENDING, acceptedAt, acceptedAt);
+        TaskProgress waiting = TaskProgress.waiting(acceptedAt);
+        return of(
+                id,
+                definition,
+                new Progress(WorkflowStatus.ACCEPTED, acceptedAt, acceptedAt, null, null, null, null),
+                taskId -> waiting);
     }
 }

@@ -1,0 +1,204 @@
+package dev.tributary.submission.projection;
+
+import dev.tributary.events.history.WorkflowEvent;
+import dev.tributary.events.history.WorkflowEvent.TaskFailed;
+import dev.tributary.events.history.WorkflowEvent.TaskTimedOut;
+import dev.tributary.submission.projection.HistoryRecord.Event;
+import dev.tributary.submission.projection.HistoryRecord.Reject;
+import dev.tributary.submission.projection.HistoryRecord.Skip;
+import dev.tributary.submission.projection.OffsetStore.Advance;
+import dev.tributary.submission.projection.ProjectionStore.Save;
+import dev.tributary.submission.projection.ProjectionStore.StoredEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Applies one poll batch of history records in one transaction: advance the stored offsets (fenced,
+ * first, so that a competing consumer of the same partitions blocks or fails before any work),
+ * decode, drop events whose {@code ce_id} is already in the history, load every touched workflow
+ * once, fold each workflow's events in log order through {@link ProjectionRules}, write the changed
+ * rows and the new history entries. Records that cannot be decoded are dead-lettered and their
+ * offsets still advance, so one bad record never stalls a partition.
+ */
+class ProjectionBatchProcessor implements ConsumerLoop.BatchHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProjectionBatchProcessor.class);
+    private static final int MAX_REASON = 500;
+
+    private final ProjectionRules rules;
+    private final ProjectionStore store;
+    private final OffsetStore offsets;
+    private final DeadLetters deadLetters;
+    private final TransactionTemplate transactions;
+    private final String groupId;
+    private final Counter applied;
+    private final Counter duplicates;
+    private final Counter ignored;
+    private final Counter skipped;
+    private final Counter deadLettered;
+    private final Timer batchTimer;
+
+    ProjectionBatchProcessor(
+            ProjectionRules rules,
+            ProjectionStore store,
+            OffsetStore offsets,
+            DeadLetters deadLetters,
+            TransactionTemplate transactions,
+            String groupId,
+            MeterRegistry meters) {
+        this.rules = rules;
+        this.store = store;
+        this.offsets = offsets;
+        this.deadLetters = deadLetters;
+        this.transactions = transactions;
+        this.groupId = groupId;
+        this.applied = records(meters, "applied");
+        this.duplicates = records(meters, "duplicate");
+        this.ignored = records(meters, "unknown_workflow");
+        this.skipped = records(meters, "skipped");
+        this.deadLettered = records(meters, "dead_lettered");
+        this.batchTimer = Timer.builder("tributary.submission.projection.batch")
+                .description("One poll batch of the history log projected in one transaction")
+                .register(meters);
+    }
+
+    private static Counter records(MeterRegistry meters, String outcome) {
+        return Counter.builder("tributary.submission.projection.records")
+                .description("History records consumed by the status projection, by outcome")
+                .tag("outcome", outcome)
+                .register(meters);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> apply(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+        Map<TopicPartition, Long> committed = batchTimer.record(() -> transactions.execute(status -> {
+            Map<TopicPartition, Long> next = advanceOffsets(records, stored);
+            applyRecords(records);
+            return next;
+        }));
+        if (committed == null) {
+            throw new IllegalStateException("batch transaction returned nothing");
+        }
+        return committed;
+    }
+
+    private Map<TopicPartition, Long> advanceOffsets(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            next.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
+        }
+        Map<TopicPartition, Advance> advances = new LinkedHashMap<>();
+        next.forEach((partition, offset) -> {
+            Long expected = stored.get(partition);
+            if (expected == null) {
+                throw new IllegalStateException("no stored position known for " + partition);
+            }
+            advances.put(partition, new Advance(expected, offset));
+        });
+        offsets.advance(groupId, advances);
+        return next;
+    }
+
+    private void applyRecords(List<ConsumerRecord<String, byte[]>> records) {
+        List<Event> events = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            switch (HistoryRecord.decode(record)) {
+                case Event event -> events.add(event);
+                case Skip skip -> {
+                    log.debug(
+                            "skipping {}-{}@{}: {}",
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            skip.reason());
+                    skipped.increment();
+                }
+                case Reject reject -> deadLetter(record, reject.reason(), reject.error());
+            }
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        Set<UUID> known = store.knownEventIds(
+                events.stream().map(event -> event.envelope().id()).toList());
+        Map<String, List<Event>> byWorkflow = new LinkedHashMap<>();
+        Set<String> needDefinition = new HashSet<>();
+        for (Event event : events) {
+            if (!known.add(event.envelope().id())) {
+                duplicates.increment(); // seen in an earlier batch, or earlier in this one
+                continue;
+            }
+            byWorkflow
+                    .computeIfAbsent(event.workflowId(), id -> new ArrayList<>())
+                    .add(event);
+            if (event.event() instanceof TaskFailed || event.event() instanceof TaskTimedOut) {
+                needDefinition.add(event.workflowId()); // the forecast of a retry needs the policy
+            }
+        }
+        Map<String, ProjectedWorkflow> loaded = store.load(byWorkflow.keySet(), needDefinition);
+        List<Save> saves = new ArrayList<>();
+        List<StoredEvent> history = new ArrayList<>();
+        byWorkflow.forEach((workflowId, workflowEvents) -> {
+            ProjectedWorkflow before = loaded.get(workflowId);
+            ProjectedWorkflow current = before;
+            for (Event event : workflowEvents) {
+                try {
+                    current = rules.apply(current, event.event());
+                } catch (RuntimeException e) {
+                    // A bug or an event the rules cannot take: keep the state before it.
+                    deadLetter(event.record(), "cannot apply: " + e, e);
+                    continue;
+                }
+                if (current == null) {
+                    ignored.increment(); // about a workflow this projection does not know
+                    continue;
+                }
+                history.add(stored(event));
+                applied.increment();
+            }
+            if (current != null && current != before) {
+                saves.add(new Save(before, current));
+            }
+        });
+        store.save(saves);
+        store.insertEvents(history);
+    }
+
+    private static StoredEvent stored(Event event) {
+        ConsumerRecord<String, byte[]> record = event.record();
+        WorkflowEvent payload = event.event();
+        return new StoredEvent(
+                payload.workflowId().value(),
+                event.envelope().id(),
+                event.envelope().type(),
+                event.envelope().source(),
+                event.envelope().time(),
+                new String(record.value(), StandardCharsets.UTF_8),
+                record.partition(),
+                record.offset());
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {
+        String shortReason = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "…" : reason;
+        log.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), shortReason);
+        deadLetters.send(record, shortReason, error);
+        deadLettered.increment();
+    }
+}
