@@ -24,10 +24,14 @@ public final class TributarySystem implements AutoCloseable {
     /** HTTP ports of the services; 0 picks a free port. */
     public record Ports(int submission, int scheduler, int worker) {}
 
+    public static final String SUBMISSION = "submission-service";
+    public static final String SCHEDULER = "scheduler-service";
+    public static final String WORKER = "worker-service";
+
     private final List<ConfigurableApplicationContext> contexts;
 
     private TributarySystem(List<ConfigurableApplicationContext> contexts) {
-        this.contexts = contexts;
+        this.contexts = new ArrayList<>(contexts);
     }
 
     /**
@@ -36,16 +40,61 @@ public final class TributarySystem implements AutoCloseable {
      * @param extra properties added to every service (e.g. topic names in tests)
      */
     public static TributarySystem start(Infrastructure infra, Ports ports, Map<String, Object> extra) {
+        return start(infra, ports, extra, Map.of());
+    }
+
+    /**
+     * Starts the services with extra properties for all of them and for single services.
+     *
+     * @param perService properties by service name ({@code submission-service}, ...), applied
+     *     after {@code extra}
+     */
+    public static TributarySystem start(
+            Infrastructure infra, Ports ports, Map<String, Object> extra, Map<String, Map<String, Object>> perService) {
         List<ConfigurableApplicationContext> started = new ArrayList<>();
         try {
-            started.add(run(SubmissionApplication.class, "submission-service", ports.submission(), infra, extra));
-            started.add(run(SchedulerApplication.class, "scheduler-service", ports.scheduler(), infra, extra));
-            started.add(run(WorkerApplication.class, "worker-service", ports.worker(), infra, extra));
+            started.add(startService(SUBMISSION, infra, ports.submission(), extra, perService));
+            started.add(startService(SCHEDULER, infra, ports.scheduler(), extra, perService));
+            started.add(startService(WORKER, infra, ports.worker(), extra, perService));
             return new TributarySystem(started);
         } catch (RuntimeException e) {
             new TributarySystem(started).close();
             throw e;
         }
+    }
+
+    /** Starts one service alone, e.g. to restart it after {@link #stop(String)}. */
+    public synchronized void restart(
+            String serviceName,
+            Infrastructure infra,
+            int port,
+            Map<String, Object> extra,
+            Map<String, Map<String, Object>> perService) {
+        contexts.add(startService(serviceName, infra, port, extra, perService));
+    }
+
+    /** Stops one service (closes its context), as if its process ended cleanly. */
+    public synchronized void stop(String serviceName) {
+        ConfigurableApplicationContext context = context(serviceName);
+        context.close();
+        contexts.remove(context);
+    }
+
+    private static ConfigurableApplicationContext startService(
+            String name,
+            Infrastructure infra,
+            int port,
+            Map<String, Object> extra,
+            Map<String, Map<String, Object>> perService) {
+        Map<String, Object> properties = new LinkedHashMap<>(extra);
+        properties.putAll(perService.getOrDefault(name, Map.of()));
+        Class<?> application = switch (name) {
+            case SUBMISSION -> SubmissionApplication.class;
+            case SCHEDULER -> SchedulerApplication.class;
+            case WORKER -> WorkerApplication.class;
+            default -> throw new IllegalArgumentException("no service named " + name);
+        };
+        return run(application, name, port, infra, properties);
     }
 
     private static ConfigurableApplicationContext run(
@@ -63,7 +112,7 @@ public final class TributarySystem implements AutoCloseable {
         properties.put("logging.include-application-name", false);
         properties.put("logging.level.org.apache.kafka", "WARN");
         properties.put("logging.level.kafka", "WARN");
-        if (!name.equals("worker-service")) {
+        if (!name.equals(WORKER)) {
             properties.put("tributary.worker.enabled", false);
         } else {
             properties.put("spring.liquibase.enabled", false);
@@ -83,7 +132,7 @@ public final class TributarySystem implements AutoCloseable {
     }
 
     /** The context of one service: {@code submission-service}, {@code scheduler-service}, {@code worker-service}. */
-    public ConfigurableApplicationContext context(String serviceName) {
+    public synchronized ConfigurableApplicationContext context(String serviceName) {
         return contexts.stream()
                 .filter(context -> serviceName.equals(context.getEnvironment().getProperty("spring.application.name")))
                 .findFirst()
@@ -97,7 +146,7 @@ public final class TributarySystem implements AutoCloseable {
 
     /** Stops the services in reverse order: workers first, so results still reach the log. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int i = contexts.size() - 1; i >= 0; i--) {
             try {
                 contexts.get(i).close();
