@@ -177,6 +177,12 @@ public final class OutboxRelay implements AutoCloseable {
         return deleted;
     }
 
+    /** The newest {@code created_at} this relay saw acknowledged, or null (for tests). */
+    @Nullable
+    Instant relayedUpTo() {
+        return relayedUpTo.get();
+    }
+
     /** How many engine runs this relay started (for tests). */
     int engineStarts() {
         return engineStarts.get();

@@ -7,6 +7,7 @@ import dev.tributary.events.Headers;
 import dev.tributary.testsupport.KafkaTestConsumer;
 import dev.tributary.testsupport.TestInfra;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,6 +30,8 @@ class OutboxRetentionIntegrationTests {
             await().atMost(WAIT).until(relay::isRelaying);
             UUID oldRelayed = insert(database, topic, "3 hours");
             consumer.awaitHeaderValues(Headers.CE_ID, List.of(oldRelayed.toString()), WAIT);
+            // A consumer may see the record before the relay has its acknowledgement.
+            await().atMost(WAIT).until(() -> relay.relayedUpTo() != null);
 
             relay.stop();
             UUID oldNotYetRelayed = insert(database, topic, "2 hours");
@@ -39,6 +42,8 @@ class OutboxRetentionIntegrationTests {
 
             relay.start();
             consumer.awaitHeaderValues(Headers.CE_ID, List.of(oldNotYetRelayed.toString(), young.toString()), WAIT);
+            Instant youngCreatedAt = database.createdAt(young).toInstant();
+            await().atMost(WAIT).until(() -> !relay.relayedUpTo().isBefore(youngCreatedAt));
             assertThat(relay.purgeRelayedRows()).isEqualTo(1);
             assertThat(ids(database)).containsExactly(young);
         } finally {
