@@ -107,9 +107,14 @@ if [ -n "$start" ]; then
   set -e
   if grep -q "Starting ${main##*.}" "$log"; then
     echo "Start:       OK, $(grep -m1 -o "Starting ${main##*.}.*" "$log" | cut -c1-120)"
-    cause=$(grep '^Caused by:' "$log" | tail -n1)
-    [ -n "$cause" ] || cause=$(grep -v '^[[:space:]]*$' "$log" | tail -n1)
-    echo "             then exit status $status: ${cause:0:150}"
+    started=$(grep -m1 -o "Started ${main##*.} in .*" "$log" || true)
+    [ -z "$started" ] || echo "             $started"
+    if [ "$status" = 124 ]; then
+      echo "             still running after ${start} s, stopped (SIGTERM)"
+    else
+      cause=$( (grep '^Caused by:' "$log" || grep -v '^[[:space:]]*$' "$log" || true) | tail -n1)
+      echo "             then exit status $status: ${cause:0:150}"
+    fi
   else
     echo "FAIL: the entrypoint did not start ${main##*.} (exit status $status):" >&2
     tail -n 40 "$log" >&2
