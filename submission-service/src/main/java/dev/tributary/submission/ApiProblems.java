@@ -116,7 +116,9 @@ class ApiProblems extends ResponseEntityExceptionHandler {
                 HttpStatus.SERVICE_UNAVAILABLE,
                 "storage-unavailable",
                 "Storage unavailable",
-                "The database is unavailable; nothing was stored. Retry later with the same workflow id.",
+                reading(request)
+                        ? "The database is unavailable. Retry later."
+                        : "The database is unavailable; nothing was stored. Retry later with the same workflow id.",
                 request);
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, "1")
@@ -131,7 +133,9 @@ class ApiProblems extends ResponseEntityExceptionHandler {
                 HttpStatus.INTERNAL_SERVER_ERROR,
                 "internal-error",
                 "Internal error",
-                "The request failed and nothing was stored; the server log has the details.",
+                reading(request)
+                        ? "The request failed; the server log has the details."
+                        : "The request failed and nothing was stored; the server log has the details.",
                 request);
         return respond(problem);
     }
@@ -153,6 +157,11 @@ class ApiProblems extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(problem.getStatus())
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
+    }
+
+    /** Whether the request only reads (then "nothing was stored" would be beside the point). */
+    private static boolean reading(HttpServletRequest request) {
+        return "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
     }
 
     private static String clip(String value) {

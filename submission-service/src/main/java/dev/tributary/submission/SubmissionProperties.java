@@ -50,6 +50,8 @@ public record SubmissionProperties(
      * and the per-workflow history that the read API serves.
      *
      * @param enabled whether this instance runs the projection (without it, statuses stay as stored)
+     * @param autoStartup whether the projection's consumer starts with the application (else it is
+     *     started through its lifecycle bean)
      * @param consumerGroup Kafka consumer group of the projection (offsets live in PostgreSQL, {@code
      *     submission.consumer_offset}, keyed by this group)
      * @param concurrency consumer threads, each with its own share of the partitions
@@ -63,6 +65,7 @@ public record SubmissionProperties(
      */
     public record Projection(
             @DefaultValue("true") boolean enabled,
+            @DefaultValue("true") boolean autoStartup,
             @DefaultValue("tributary-submission-projection") String consumerGroup,
             @DefaultValue("1") int concurrency,
             @DefaultValue("500") int maxPollRecords,

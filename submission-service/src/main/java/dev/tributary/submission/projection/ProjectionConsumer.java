@@ -114,4 +114,9 @@ public class ProjectionConsumer implements SmartLifecycle {
     public synchronized boolean isRunning() {
         return !loops.isEmpty();
     }
+
+    @Override
+    public boolean isAutoStartup() {
+        return properties.autoStartup();
+    }
 }

@@ -63,6 +63,9 @@ class ProjectionStore {
             VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?)
             ON CONFLICT (ce_id) DO NOTHING""";
 
+    /** Rows per JDBC batch. */
+    private static final int BATCH = 500;
+
     private final JdbcTemplate jdbc;
 
     ProjectionStore(JdbcTemplate jdbc) {
@@ -177,13 +180,14 @@ class ProjectionStore {
      *     someone else meanwhile (the intake, concurrently): the batch must be applied again
      */
     void save(List<Save> saves) {
+        List<ProjectedWorkflow> inserts = new ArrayList<>();
         List<Object[]> workflowUpdates = new ArrayList<>();
         List<Object[]> taskUpdates = new ArrayList<>();
         for (Save save : saves) {
             ProjectedWorkflow after = save.after();
             ProjectedWorkflow before = save.before();
             if (before == null) {
-                insert(after);
+                inserts.add(after);
                 continue;
             }
             if (after.rowDiffersFrom(before)) {
@@ -206,6 +210,7 @@ class ProjectionStore {
                 }
             });
         }
+        insert(inserts);
         if (!workflowUpdates.isEmpty()) {
             int[] types = {
                 Types.VARCHAR,
@@ -216,24 +221,30 @@ class ProjectionStore {
                 Types.VARCHAR,
                 Types.VARCHAR
             };
-            jdbc.batchUpdate(UPDATE_WORKFLOW, workflowUpdates, 500, (ps, values) -> bind(ps, values, types));
+            jdbc.batchUpdate(UPDATE_WORKFLOW, workflowUpdates, BATCH, (ps, values) -> bind(ps, values, types));
         }
         if (!taskUpdates.isEmpty()) {
             int[] types = taskTypes(Types.VARCHAR, Types.VARCHAR);
-            jdbc.batchUpdate(UPDATE_TASK, taskUpdates, 500, (ps, values) -> bind(ps, values, types));
+            jdbc.batchUpdate(UPDATE_TASK, taskUpdates, BATCH, (ps, values) -> bind(ps, values, types));
         }
     }
 
-    private void insert(ProjectedWorkflow workflow) {
-        WorkflowDefinition definition = workflow.definition();
-        if (definition == null) {
-            throw new IllegalStateException("workflow " + workflow.id() + " from the log has no definition");
+    /** Inserts workflows that came from the log, with all their tasks, in two batched statements. */
+    private void insert(List<ProjectedWorkflow> workflows) {
+        if (workflows.isEmpty()) {
+            return;
         }
-        CanonicalDefinition canonical = CanonicalDefinition.of(definition);
-        int inserted = jdbc.update(
-                INSERT_WORKFLOW,
+        List<Object[]> workflowRows = new ArrayList<>();
+        List<Object[]> taskRows = new ArrayList<>();
+        for (ProjectedWorkflow workflow : workflows) {
+            WorkflowDefinition definition = workflow.definition();
+            if (definition == null) {
+                throw new IllegalStateException("workflow " + workflow.id() + " from the log has no definition");
+            }
+            CanonicalDefinition canonical = CanonicalDefinition.of(definition);
+            workflowRows.add(new Object[] {
                 workflow.id(),
-                PgText.text(definition.name()),
+                definition.name(),
                 workflow.status().name(),
                 PgText.json(canonical.json()),
                 canonical.sha256(),
@@ -242,33 +253,57 @@ class ProjectionStore {
                 timestamp(workflow.updatedAt()),
                 timestamp(workflow.startedAt()),
                 timestamp(workflow.finishedAt()),
-                workflow.reason() == null ? null : PgText.text(workflow.reason()),
-                workflow.failedTask());
-        if (inserted == 0) {
-            throw new DataIntegrityViolationException(
-                    "workflow " + workflow.id() + " was stored concurrently; applying the batch again");
-        }
-        List<Object[]> rows = new ArrayList<>();
-        int position = 0;
-        Set<String> seen = new HashSet<>();
-        for (TaskDefinition task : definition.tasks()) {
-            String taskId = task.id().value();
-            if (!seen.add(taskId)) {
-                continue; // an invalid definition from another producer; the scheduler fails it
+                workflow.reason(),
+                workflow.failedTask()
+            });
+            Set<String> seen = new HashSet<>();
+            int position = 0;
+            for (TaskDefinition task : definition.tasks()) {
+                String taskId = task.id().value();
+                if (!seen.add(taskId)) {
+                    continue; // an invalid definition from another producer; the scheduler fails it
+                }
+                ProjectedTask projected = workflow.tasks().get(taskId);
+                if (projected == null) {
+                    throw new IllegalStateException("task " + taskId + " of " + workflow.id() + " is not projected");
+                }
+                List<Object> values = taskValues(projected);
+                values.add(workflow.id());
+                values.add(taskId);
+                values.add(position++);
+                values.add(task.type());
+                taskRows.add(values.toArray());
             }
-            ProjectedTask projected = workflow.tasks().get(taskId);
-            if (projected == null) {
-                throw new IllegalStateException("task " + taskId + " of " + workflow.id() + " is not projected");
-            }
-            List<Object> values = taskValues(projected);
-            values.add(workflow.id());
-            values.add(taskId);
-            values.add(position++);
-            values.add(task.type());
-            rows.add(values.toArray());
         }
-        int[] types = taskTypes(Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.VARCHAR);
-        jdbc.batchUpdate(INSERT_TASK, rows, 500, (ps, values) -> bind(ps, values, types));
+        int[] workflowTypes = {
+            Types.VARCHAR,
+            Types.VARCHAR,
+            Types.VARCHAR,
+            Types.VARCHAR,
+            Types.VARCHAR,
+            Types.INTEGER,
+            Types.TIMESTAMP_WITH_TIMEZONE,
+            Types.TIMESTAMP_WITH_TIMEZONE,
+            Types.TIMESTAMP_WITH_TIMEZONE,
+            Types.TIMESTAMP_WITH_TIMEZONE,
+            Types.VARCHAR,
+            Types.VARCHAR
+        };
+        int[][] inserted =
+                jdbc.batchUpdate(INSERT_WORKFLOW, workflowRows, BATCH, (ps, values) -> bind(ps, values, workflowTypes));
+        int index = 0;
+        for (int[] chunk : inserted) {
+            for (int count : chunk) {
+                // 0: the intake stored the same id after this batch loaded its rows; apply it again.
+                if (count == 0) {
+                    throw new DataIntegrityViolationException("workflow "
+                            + workflows.get(index).id() + " was stored concurrently; applying the batch again");
+                }
+                index++;
+            }
+        }
+        int[] taskTypes = taskTypes(Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.VARCHAR);
+        jdbc.batchUpdate(INSERT_TASK, taskRows, BATCH, (ps, values) -> bind(ps, values, taskTypes));
     }
 
     /** Adds events to the histories; a {@code ce_id} already there is skipped. */
@@ -276,7 +311,7 @@ class ProjectionStore {
         if (events.isEmpty()) {
             return;
         }
-        jdbc.batchUpdate(INSERT_EVENT, events, 500, (ps, event) -> {
+        jdbc.batchUpdate(INSERT_EVENT, events, BATCH, (ps, event) -> {
             ps.setString(1, event.workflowId());
             ps.setObject(2, event.ceId());
             ps.setString(3, event.type());

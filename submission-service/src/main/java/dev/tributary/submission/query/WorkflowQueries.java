@@ -20,6 +20,7 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -39,8 +40,11 @@ public class WorkflowQueries {
         this.jdbc = jdbc;
     }
 
-    /** The workflow with this id, if there is one. Joins the caller's transaction, if any. */
-    @Transactional(readOnly = true)
+    /**
+     * The workflow with this id, if there is one. Joins the caller's transaction, if any; on its
+     * own it reads one snapshot, so the workflow and its tasks are of the same projected moment.
+     */
+    @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
     public Optional<WorkflowView> find(String workflowId) {
         List<Row> rows = jdbc.query(
                 """
@@ -163,7 +167,7 @@ public class WorkflowQueries {
     }
 
     /** The workflow's history in log order, or empty when there is no such workflow. */
-    @Transactional(readOnly = true)
+    @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
     public Optional<List<HistoryEntry>> history(String workflowId) {
         Boolean exists = jdbc.queryForObject(
                 "SELECT EXISTS (SELECT 1 FROM submission.workflow WHERE id = ?)", Boolean.class, workflowId);
