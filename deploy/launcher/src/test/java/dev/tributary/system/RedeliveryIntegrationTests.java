@@ -61,6 +61,7 @@ class RedeliveryIntegrationTests {
         history.awaitFinished(workflow.id());
         List<ConsumerRecord<byte[], byte[]>> original = history.records(workflow.id());
         long releasesBefore = countOf(workflow.id(), WorkflowEvent.TasksDispatched.class);
+        long decisionsBefore = schedulerDecisions(workflow.id());
 
         List<ConsumerRecord<byte[], byte[]>> replay = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : original) {
@@ -87,6 +88,10 @@ class RedeliveryIntegrationTests {
             }
         }
         awaitSchedulerPast(last);
+
+        // The scheduler writes decisions in the transaction that advances its offsets: past the
+        // injected records, any decision they caused would be in its outbox now.
+        assertThat(schedulerDecisions(workflow.id())).as("scheduler decisions").isEqualTo(decisionsBefore);
 
         assertThat(countOf(workflow.id(), WorkflowEvent.TasksDispatched.class))
                 .as("releases after the duplicates")
@@ -154,12 +159,13 @@ class RedeliveryIntegrationTests {
         system.stop(TributarySystem.WORKER);
 
         workflow.awaitStatus("SUCCEEDED");
-        long starts = history.of(workflow.id()).stream()
+        List<History.Entry> events = history.awaitFinished(workflow.id());
+        long starts = events.stream()
                 .filter(e -> e.event() instanceof WorkflowEvent.TaskStarted started
                         && started.taskId().value().equals("slow"))
                 .count();
         assertThat(starts).as("the slow task started again after the kill").isGreaterThanOrEqualTo(2);
-        History.assertRanInDependencyOrder(history.awaitFinished(workflow.id()), dag.dependencies());
+        History.assertRanInDependencyOrder(events, dag.dependencies());
     }
 
     private static long countOf(String workflowId, Class<? extends WorkflowEvent> type) {
@@ -183,6 +189,19 @@ class RedeliveryIntegrationTests {
         Awaitility.await("scheduler consumed the injected records")
                 .atMost(Duration.ofSeconds(60))
                 .until(() -> schedulerOffset(record.partition()) > record.offset());
+    }
+
+    private static long schedulerDecisions(String workflowId) throws Exception {
+        try (Connection connection = DriverManager.getConnection(
+                        system.infra.jdbcUrl(), system.infra.username(), system.infra.password());
+                PreparedStatement statement =
+                        connection.prepareStatement("SELECT count(*) FROM scheduler.outbox WHERE aggregate_id = ?")) {
+            statement.setString(1, workflowId);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
     }
 
     private static long schedulerOffset(int partition) throws Exception {
