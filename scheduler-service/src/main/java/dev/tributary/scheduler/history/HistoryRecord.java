@@ -55,10 +55,6 @@ sealed interface HistoryRecord {
         } catch (EventCodecException e) {
             return new Reject(record, e.getMessage(), e);
         }
-        Optional<String> missing = RequiredFields.missing(event);
-        if (missing.isPresent()) {
-            return new Reject(record, "'" + ceType + "' event lacks required field " + missing.get(), null);
-        }
         if (record.key() != null && !record.key().equals(event.workflowId().value())) {
             return new Reject(
                     record,

@@ -176,7 +176,7 @@ class HistoryConsumerIntegrationTests {
                 .extracting(r -> SchedulerTestKafka.header(r, Headers.DLT_REASON))
                 .satisfiesExactly(
                         reason -> assertThat(reason).startsWith("not a valid TaskSucceeded"),
-                        reason -> assertThat(reason).contains("lacks required field taskId"),
+                        reason -> assertThat(reason).contains("required field /taskId is missing"),
                         reason -> assertThat(reason).isEqualTo("missing ce_type header"));
         ConsumerRecord<String, byte[]> first = letters.getFirst();
         assertThat(SchedulerTestKafka.header(first, Headers.DLT_ORIGINAL_TOPIC)).isEqualTo(EVENTS);
