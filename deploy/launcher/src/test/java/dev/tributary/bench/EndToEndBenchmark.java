@@ -317,7 +317,7 @@ public final class EndToEndBenchmark {
         String verdict = String.format(
                 Locale.ROOT, "highest sustained submissions/s with the relay keeping up: %.0f (%s)", best, limit);
         System.out.println("   " + verdict);
-        summary.add("outbox (submission-service alone: " + options.flag("outbox-only-submission") + ")");
+        summary.add("outbox phases (scheduler and worker stopped: " + options.flag("outbox-only-submission") + ")");
         outboxRows.forEach(summary::add);
         summary.add("   " + verdict);
     }
