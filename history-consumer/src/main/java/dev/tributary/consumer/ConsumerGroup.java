@@ -12,15 +12,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * {@code concurrency} threads in one consumer group, each a {@link ConsumerLoop} with its own
  * {@link KafkaConsumer} and its own {@link BatchHandler}. Auto-commit is off and nothing is ever
  * committed to Kafka; positions live in PostgreSQL. Stopping finishes the batch in progress and
  * closes the consumers (their partitions go to the other instances); starting again resumes from the
- * stored offsets.
+ * stored offsets. A service's consumer extends it, so that it is a bean of its own type.
  */
-public final class ConsumerGroup {
+public class ConsumerGroup implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerGroup.class);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
@@ -47,6 +48,7 @@ public final class ConsumerGroup {
      * @param maxPollRecords the largest poll batch, applied in one transaction
      * @param pollTimeout how long one poll waits for records
      * @param errorBackoff the pause after a failed batch before it is read again
+     * @param autoStartup whether the consumer starts with the application context
      */
     public record Settings(
             String service,
@@ -57,7 +59,8 @@ public final class ConsumerGroup {
             int concurrency,
             int maxPollRecords,
             Duration pollTimeout,
-            Duration errorBackoff) {}
+            Duration errorBackoff,
+            boolean autoStartup) {}
 
     /**
      * @param consumerConfig the consumers' common settings (bootstrap servers, client id, ...); the
@@ -76,6 +79,7 @@ public final class ConsumerGroup {
     }
 
     /** Starts the threads, unless they are running. */
+    @Override
     public synchronized void start() {
         if (!loops.isEmpty()) {
             return;
@@ -119,6 +123,7 @@ public final class ConsumerGroup {
      * waiting for a database that went away) is interrupted; its batch rolls back and is applied
      * again by whoever owns the partition next.
      */
+    @Override
     public synchronized void stop() {
         loops.forEach(running -> running.loop().shutdown());
         try {
@@ -140,7 +145,13 @@ public final class ConsumerGroup {
     }
 
     /** Whether the threads were started and not stopped. */
+    @Override
     public synchronized boolean isRunning() {
         return !loops.isEmpty();
+    }
+
+    @Override
+    public boolean isAutoStartup() {
+        return settings.autoStartup();
     }
 }

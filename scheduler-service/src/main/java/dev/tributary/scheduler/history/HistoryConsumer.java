@@ -9,30 +9,25 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * The history log consumer: {@code concurrency} threads in one consumer group ({@link
+ * The history log consumer: {@code concurrency} threads in one consumer group (see {@link
  * ConsumerGroup}), each with its own {@link RunCache}. Auto-commit is off and nothing is ever
  * committed to Kafka; positions live in PostgreSQL. Stopping finishes the batch in progress and
  * closes the consumers (their partitions go to the other instances); starting again resumes from
  * the stored offsets.
  */
 @Component
-public class HistoryConsumer implements SmartLifecycle {
-
-    private final SchedulerProperties properties;
-    private final ConsumerGroup group;
+public class HistoryConsumer extends ConsumerGroup {
 
     HistoryConsumer(
             KafkaProperties kafka,
             SchedulerProperties properties,
             HistoryBatchProcessor processor,
             OffsetStore offsets) {
-        this.properties = properties;
-        this.group = new ConsumerGroup(
-                new ConsumerGroup.Settings(
+        super(
+                new Settings(
                         "scheduler",
                         "history",
                         "history consumer",
@@ -41,7 +36,8 @@ public class HistoryConsumer implements SmartLifecycle {
                         properties.concurrency(),
                         properties.maxPollRecords(),
                         properties.pollTimeout(),
-                        properties.errorBackoff()),
+                        properties.errorBackoff(),
+                        properties.autoStartup()),
                 kafka.buildConsumerProperties(),
                 () -> new CachingHandler(processor, new RunCache(properties.runCacheSize())),
                 offsets);
@@ -60,29 +56,5 @@ public class HistoryConsumer implements SmartLifecycle {
         public void positionsMoved() {
             cache.clear(); // whatever was cached may be ahead of or behind the new positions
         }
-    }
-
-    @Override
-    public void start() {
-        group.start();
-    }
-
-    /**
-     * Stops every thread after its current batch; a thread still busy after a grace period is
-     * interrupted (see {@link ConsumerGroup#stop()}).
-     */
-    @Override
-    public void stop() {
-        group.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return group.isRunning();
-    }
-
-    @Override
-    public boolean isAutoStartup() {
-        return properties.autoStartup();
     }
 }
