@@ -1,5 +1,7 @@
 package dev.tributary.scheduler.history;
 
+import dev.tributary.consumer.DeadLetters;
+import dev.tributary.consumer.OffsetStore;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.scheduler.SchedulerProperties;
 import dev.tributary.scheduler.dag.Decision;
@@ -10,7 +12,6 @@ import dev.tributary.scheduler.history.DecisionWriter.Traced;
 import dev.tributary.scheduler.history.HistoryRecord.Event;
 import dev.tributary.scheduler.history.HistoryRecord.Reject;
 import dev.tributary.scheduler.history.HistoryRecord.Skip;
-import dev.tributary.scheduler.history.OffsetStore.Advance;
 import dev.tributary.scheduler.history.RunRepository.Loaded;
 import dev.tributary.scheduler.history.RunRepository.Save;
 import io.micrometer.core.instrument.Counter;
@@ -40,7 +41,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 class HistoryBatchProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(HistoryBatchProcessor.class);
-    private static final int MAX_REASON = 500;
 
     private final WorkflowStateMachine machine;
     private final RunRepository runs;
@@ -101,7 +101,7 @@ class HistoryBatchProcessor {
         Committed committed;
         try {
             committed = batchTimer.record(() -> transactions.execute(status -> {
-                Map<TopicPartition, Long> next = advanceOffsets(records, stored);
+                Map<TopicPartition, Long> next = offsets.advance(groupId, records, stored);
                 return new Committed(next, applyRecords(records, cache));
             }));
         } catch (RuntimeException e) {
@@ -113,24 +113,6 @@ class HistoryBatchProcessor {
         }
         committed.runs().forEach(cache::put);
         return committed.offsets();
-    }
-
-    private Map<TopicPartition, Long> advanceOffsets(
-            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
-        Map<TopicPartition, Long> next = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            next.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
-        }
-        Map<TopicPartition, Advance> advances = new LinkedHashMap<>();
-        next.forEach((partition, offset) -> {
-            Long expected = stored.get(partition);
-            if (expected == null) {
-                throw new IllegalStateException("no stored position known for " + partition);
-            }
-            advances.put(partition, new Advance(expected, offset));
-        });
-        offsets.advance(groupId, advances);
-        return next;
     }
 
     private List<Loaded> applyRecords(List<ConsumerRecord<String, byte[]>> records, RunCache cache) {
@@ -197,9 +179,7 @@ class HistoryBatchProcessor {
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {
-        String shortReason = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "…" : reason;
-        log.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), shortReason);
-        deadLetters.send(record, shortReason, error);
+        deadLetters.reject(record, reason, error);
         deadLettered.increment();
     }
 }

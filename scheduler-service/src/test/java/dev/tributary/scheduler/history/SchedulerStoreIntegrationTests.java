@@ -3,6 +3,9 @@ package dev.tributary.scheduler.history;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tributary.consumer.OffsetStore;
+import dev.tributary.consumer.OffsetStore.Advance;
+import dev.tributary.consumer.OffsetStore.ConsumerFencedException;
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.RetryPolicy;
@@ -28,8 +31,6 @@ import dev.tributary.scheduler.dag.Transition;
 import dev.tributary.scheduler.dag.WorkflowRun;
 import dev.tributary.scheduler.dag.WorkflowStateMachine;
 import dev.tributary.scheduler.dag.WorkflowStatus;
-import dev.tributary.scheduler.history.OffsetStore.Advance;
-import dev.tributary.scheduler.history.OffsetStore.ConsumerFencedException;
 import dev.tributary.scheduler.history.RunRepository.Loaded;
 import dev.tributary.scheduler.history.RunRepository.Save;
 import dev.tributary.scheduler.timer.TimerPoller;

@@ -1,12 +1,14 @@
 package dev.tributary.submission.projection;
 
+import dev.tributary.consumer.BatchHandler;
+import dev.tributary.consumer.DeadLetters;
+import dev.tributary.consumer.OffsetStore;
 import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskTimedOut;
 import dev.tributary.submission.projection.HistoryRecord.Event;
 import dev.tributary.submission.projection.HistoryRecord.Reject;
 import dev.tributary.submission.projection.HistoryRecord.Skip;
-import dev.tributary.submission.projection.OffsetStore.Advance;
 import dev.tributary.submission.projection.ProjectionStore.Save;
 import dev.tributary.submission.projection.ProjectionStore.StoredEvent;
 import io.micrometer.core.instrument.Counter;
@@ -35,10 +37,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * rows and the new history entries. Records that cannot be decoded are dead-lettered and their
  * offsets still advance, so one bad record never stalls a partition.
  */
-class ProjectionBatchProcessor implements ConsumerLoop.BatchHandler {
+class ProjectionBatchProcessor implements BatchHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionBatchProcessor.class);
-    private static final int MAX_REASON = 500;
 
     private final ProjectionRules rules;
     private final ProjectionStore store;
@@ -88,7 +89,7 @@ class ProjectionBatchProcessor implements ConsumerLoop.BatchHandler {
     public Map<TopicPartition, Long> apply(
             List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
         Map<TopicPartition, Long> committed = batchTimer.record(() -> transactions.execute(status -> {
-            Map<TopicPartition, Long> next = advanceOffsets(records, stored);
+            Map<TopicPartition, Long> next = offsets.advance(groupId, records, stored);
             applyRecords(records);
             return next;
         }));
@@ -96,24 +97,6 @@ class ProjectionBatchProcessor implements ConsumerLoop.BatchHandler {
             throw new IllegalStateException("batch transaction returned nothing");
         }
         return committed;
-    }
-
-    private Map<TopicPartition, Long> advanceOffsets(
-            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
-        Map<TopicPartition, Long> next = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            next.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
-        }
-        Map<TopicPartition, Advance> advances = new LinkedHashMap<>();
-        next.forEach((partition, offset) -> {
-            Long expected = stored.get(partition);
-            if (expected == null) {
-                throw new IllegalStateException("no stored position known for " + partition);
-            }
-            advances.put(partition, new Advance(expected, offset));
-        });
-        offsets.advance(groupId, advances);
-        return next;
     }
 
     private void applyRecords(List<ConsumerRecord<String, byte[]>> records) {
@@ -196,9 +179,7 @@ class ProjectionBatchProcessor implements ConsumerLoop.BatchHandler {
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {
-        String shortReason = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "…" : reason;
-        log.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), shortReason);
-        deadLetters.send(record, shortReason, error);
+        deadLetters.reject(record, reason, error);
         deadLettered.increment();
     }
 }

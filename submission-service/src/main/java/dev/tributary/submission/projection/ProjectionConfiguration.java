@@ -1,7 +1,11 @@
 package dev.tributary.submission.projection;
 
+import dev.tributary.consumer.DeadLetters;
+import dev.tributary.consumer.OffsetStore;
 import dev.tributary.submission.SubmissionProperties;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -30,12 +34,14 @@ class ProjectionConfiguration {
 
     @Bean
     OffsetStore projectionOffsetStore(JdbcTemplate jdbc) {
-        return new OffsetStore(jdbc);
+        return new OffsetStore(jdbc, "submission.consumer_offset");
     }
 
     @Bean
     DeadLetters projectionDeadLetters(KafkaProperties kafka, SubmissionProperties properties) {
-        return new DeadLetters(kafka, properties.deadLetterTopic());
+        Map<String, Object> config = kafka.buildProducerProperties();
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-submission-dead-letters");
+        return new DeadLetters(config, properties.deadLetterTopic(), "submission-service");
     }
 
     @Bean

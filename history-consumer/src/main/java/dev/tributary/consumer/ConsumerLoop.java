@@ -1,4 +1,4 @@
-package dev.tributary.scheduler.history;
+package dev.tributary.consumer;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,42 +22,45 @@ import org.slf4j.LoggerFactory;
  * partition to its stored offset (or to the beginning when none is stored), so a failed batch is
  * simply polled again and Kafka's committed offsets never matter.
  */
-final class ConsumerLoop implements Runnable {
+public final class ConsumerLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final KafkaConsumer<String, byte[]> consumer;
+    private final String name;
     private final String topic;
     private final String groupId;
-    private final HistoryBatchProcessor processor;
+    private final BatchHandler handler;
     private final OffsetStore offsets;
     private final Duration pollTimeout;
     private final Duration errorBackoff;
-    private final RunCache cache;
     /** What the store holds for each assigned partition; {@link OffsetStore#NONE} for nothing. */
     private final Map<TopicPartition, Long> stored = new HashMap<>();
 
     private volatile boolean running = true;
     private boolean rewind;
 
-    ConsumerLoop(
+    /**
+     * @param name what the logs call this consumer, e.g. {@code history} or {@code projection}
+     */
+    public ConsumerLoop(
             KafkaConsumer<String, byte[]> consumer,
+            String name,
             String topic,
             String groupId,
-            HistoryBatchProcessor processor,
+            BatchHandler handler,
             OffsetStore offsets,
             Duration pollTimeout,
-            Duration errorBackoff,
-            int runCacheSize) {
+            Duration errorBackoff) {
         this.consumer = consumer;
+        this.name = name;
         this.topic = topic;
         this.groupId = groupId;
-        this.processor = processor;
+        this.handler = handler;
         this.offsets = offsets;
         this.pollTimeout = pollTimeout;
         this.errorBackoff = errorBackoff;
-        this.cache = new RunCache(runCacheSize);
     }
 
     @Override
@@ -82,9 +85,9 @@ final class ConsumerLoop implements Runnable {
                 List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
                 records.forEach(batch::add);
                 try {
-                    stored.putAll(processor.apply(batch, Map.copyOf(stored), cache));
+                    stored.putAll(handler.apply(batch, Map.copyOf(stored)));
                 } catch (RuntimeException e) {
-                    log.warn("history batch of {} records failed; re-reading it in {}", batch.size(), errorBackoff, e);
+                    log.warn("{} batch of {} records failed; re-reading it in {}", name, batch.size(), errorBackoff, e);
                     backOff();
                 }
             }
@@ -93,7 +96,7 @@ final class ConsumerLoop implements Runnable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            log.error("history consumer stopped", e);
+            log.error("{} consumer stopped", name, e);
             throw e;
         } finally {
             // Bounded: leaving the group must not hold up a shutdown when the broker is gone.
@@ -117,7 +120,7 @@ final class ConsumerLoop implements Runnable {
         if (partitions.isEmpty()) {
             return;
         }
-        cache.clear(); // positions move: whatever was cached may be ahead of or behind them
+        handler.positionsMoved();
         Map<TopicPartition, Long> found;
         try {
             found = offsets.load(groupId, partitions);
@@ -142,13 +145,14 @@ final class ConsumerLoop implements Runnable {
             consumer.seekToBeginning(fromBeginning);
         }
         log.info(
-                "history partitions positioned from the offset store: {} (from the beginning: {})",
+                "{} partitions positioned from the offset store: {} (from the beginning: {})",
+                name,
                 found,
                 fromBeginning);
     }
 
     /** Stops the loop; the thread closes the consumer once the current batch has committed. */
-    void shutdown() {
+    public void shutdown() {
         running = false;
         consumer.wakeup();
     }
@@ -168,13 +172,13 @@ final class ConsumerLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(stored::remove);
-            cache.clear();
+            handler.positionsMoved();
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(stored::remove);
-            cache.clear();
+            handler.positionsMoved();
         }
     }
 }
