@@ -49,8 +49,10 @@ public final class TributaryLauncher implements AutoCloseable {
                         "tributary-stop"));
         try {
             launcher.start();
-        } catch (RuntimeException e) {
-            System.err.println("Tributary did not start: " + e.getMessage());
+        } catch (RuntimeException | Error e) {
+            // Errors too (a class missing from the jar): Kafka's threads would keep a half-started
+            // JVM alive, holding the ports, if only exceptions ended it.
+            System.err.println("Tributary did not start: " + e);
             e.printStackTrace();
             System.exit(1);
         }
