@@ -19,7 +19,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param errorBackoff wait before retrying a batch whose transaction failed
  * @param runCacheSize runs each consumer thread keeps in memory between batches (0 = always load)
  * @param autoStartup whether the history consumer starts with the application
- * @param outboxTable the outbox table decisions are written to
  * @param timers the timer poller
  * @param defaultRetry retry policy fields a workflow leaves unset
  */
@@ -35,7 +34,6 @@ public record SchedulerProperties(
         @DefaultValue("1s") Duration errorBackoff,
         @DefaultValue("10000") int runCacheSize,
         @DefaultValue("true") boolean autoStartup,
-        @DefaultValue("scheduler.outbox") String outboxTable,
         @DefaultValue Timers timers,
         @DefaultValue DefaultRetry defaultRetry) {
 
