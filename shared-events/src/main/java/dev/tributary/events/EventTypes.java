@@ -22,6 +22,8 @@ public final class EventTypes {
         register(WorkflowSubmission.class, "tributary.workflow.submission.v1");
         register(WorkflowEvent.WorkflowAccepted.class, "tributary.workflow.accepted.v1");
         register(WorkflowEvent.WorkflowCancelRequested.class, "tributary.workflow.cancel-requested.v1");
+        register(WorkflowEvent.WorkflowRetryRequested.class, "tributary.workflow.retry-requested.v1");
+        register(WorkflowEvent.WorkflowTimedOut.class, "tributary.workflow.timed-out.v1");
         register(WorkflowEvent.TasksDispatched.class, "tributary.tasks.dispatched.v1");
         register(WorkflowEvent.TaskStarted.class, "tributary.task.started.v1");
         register(WorkflowEvent.TaskSucceeded.class, "tributary.task.succeeded.v1");
@@ -33,6 +35,7 @@ public final class EventTypes {
         register(WorkflowEvent.WorkflowFailed.class, "tributary.workflow.failed.v1");
         register(WorkflowEvent.WorkflowCancelled.class, "tributary.workflow.cancelled.v1");
         register(TaskCommand.TaskDispatch.class, "tributary.task.dispatch.v1");
+        register(TaskCommand.TaskCancel.class, "tributary.task.cancel.v1");
     }
 
     private EventTypes() {}

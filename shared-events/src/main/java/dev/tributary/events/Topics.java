@@ -15,6 +15,12 @@ public final class Topics {
     /** Prefix of the per-type task topics that carry {@code TaskDispatch} commands. */
     public static final String TASKS_PREFIX = "tributary.tasks.";
 
+    /**
+     * {@code TaskCancel} commands, key = workflow id: every worker reads all of them and stops the
+     * matching running attempt.
+     */
+    public static final String TASK_CANCELLATIONS = "tributary.task-cancellations";
+
     /** Rejected or undecodable records, key = the original key, reason in headers. */
     public static final String DEAD_LETTERS = "tributary.dead-letters";
 

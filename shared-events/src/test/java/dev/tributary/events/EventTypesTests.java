@@ -62,7 +62,7 @@ class EventTypesTests {
 
         assertThat(types).first().isEqualTo("tributary.workflow.submission.v1");
         assertThat(types).element(1).isEqualTo("tributary.workflow.accepted.v1");
-        assertThat(types).last().isEqualTo("tributary.task.dispatch.v1");
+        assertThat(types).last().isEqualTo("tributary.task.cancel.v1");
         assertThat(types)
                 .hasSize(WorkflowEvent.class.getPermittedSubclasses().length
                         + TaskCommand.class.getPermittedSubclasses().length

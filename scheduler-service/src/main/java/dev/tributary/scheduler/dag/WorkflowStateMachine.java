@@ -104,6 +104,8 @@ public final class WorkflowStateMachine {
             case WorkflowCancelled outcome -> outcomeLogged(run, outcome, WorkflowStatus.CANCELLED);
             // Compensation is a later issue; the scheduler does not decide it yet, so nothing to do.
             case WorkflowCompensating ignored -> Transition.unchanged(run);
+            case WorkflowEvent.WorkflowRetryRequested ignored -> Transition.unchanged(run);
+            case WorkflowEvent.WorkflowTimedOut ignored -> Transition.unchanged(run);
         };
     }
 

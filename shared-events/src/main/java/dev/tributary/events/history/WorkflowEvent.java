@@ -30,12 +30,68 @@ public sealed interface WorkflowEvent {
      *
      * @param acceptedAt when the submission committed; the workflow deadline counts from here
      */
-    record WorkflowAccepted(WorkflowId workflowId, WorkflowDefinition definition, Instant acceptedAt)
-            implements WorkflowEvent {}
+    record WorkflowAccepted(
+            WorkflowId workflowId,
+            WorkflowDefinition definition,
+            Instant acceptedAt,
+            @Nullable Origin origin) implements WorkflowEvent {
+
+        /** A workflow accepted without a recorded origin (events written before origins existed). */
+        public WorkflowAccepted(WorkflowId workflowId, WorkflowDefinition definition, Instant acceptedAt) {
+            this(workflowId, definition, acceptedAt, null);
+        }
+    }
+
+    /** How a submission reached Tributary. */
+    enum Channel {
+        /** {@code POST /api/v1/workflows}. */
+        HTTP,
+        /** A record on the submissions topic. */
+        KAFKA
+    }
+
+    /**
+     * Where a workflow came from.
+     *
+     * @param channel HTTP or Kafka
+     * @param topic the submissions topic, for Kafka
+     * @param partition the record's partition, for Kafka
+     * @param offset the record's offset, for Kafka
+     */
+    record Origin(
+            Channel channel,
+            @Nullable String topic,
+            @Nullable Integer partition,
+            @Nullable Long offset) {
+
+        /** A submission over HTTP. */
+        public static Origin http() {
+            return new Origin(Channel.HTTP, null, null, null);
+        }
+
+        /** A submission from a Kafka record. */
+        public static Origin kafka(String topic, int partition, long offset) {
+            return new Origin(Channel.KAFKA, topic, partition, offset);
+        }
+    }
 
     /** Someone asked to cancel the workflow; the scheduler decides what that means. */
     record WorkflowCancelRequested(
             WorkflowId workflowId, @Nullable String reason, Instant requestedAt) implements WorkflowEvent {}
+
+    /**
+     * Someone asked to run a {@code FAILED} or {@code CANCELLED} workflow again: its failed,
+     * skipped and cancelled tasks (and tasks whose compensation undid them) run again with new
+     * attempts, succeeded tasks keep their outputs. A workflow in any other state ignores it.
+     */
+    record WorkflowRetryRequested(
+            WorkflowId workflowId, @Nullable String reason, Instant requestedAt) implements WorkflowEvent {}
+
+    /**
+     * The workflow deadline ({@code definition.timeout} after acceptance) passed while it ran.
+     * Written by the scheduler's timer poller; the workflow then fails (compensating first).
+     */
+    record WorkflowTimedOut(WorkflowId workflowId, Instant deadline, Instant firedAt) implements WorkflowEvent {}
 
     /**
      * One release by the scheduler: the task attempts it dispatched together.

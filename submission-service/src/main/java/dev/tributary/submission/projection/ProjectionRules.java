@@ -94,6 +94,8 @@ final class ProjectionRules {
         return switch (event) {
             case WorkflowAccepted accepted -> accepted(workflow, accepted);
             case WorkflowCancelRequested ignored -> workflow; // history only; the scheduler decides
+            case WorkflowEvent.WorkflowRetryRequested ignored -> workflow; // reruns: issue 5
+            case WorkflowEvent.WorkflowTimedOut ignored -> workflow; // the scheduler's WorkflowFailed follows
             case TasksDispatched dispatched -> dispatched(workflow, dispatched);
             case TaskStarted started -> started(workflow, started);
             case TaskSucceeded succeeded -> succeeded(workflow, succeeded);
