@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -59,6 +60,17 @@ public final class TributaryClient {
     /** GET of any API path; returns status and body. */
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    }
+
+    /** POST of a JSON body (or none, when {@code json} is null) to any API path; returns status and body. */
+    public HttpResponse<String> post(String path, @Nullable String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path));
+        if (json == null) {
+            request.POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        }
+        return send(request.build());
     }
 
     /** GET that expects 200 and returns the JSON body. */
@@ -109,6 +121,30 @@ public final class TributaryClient {
             return events;
         }
 
+        /** Asks to cancel the workflow; returns the HTTP response (202 when accepted). */
+        public HttpResponse<String> cancel(@Nullable String reason) {
+            return post("/api/v1/workflows/" + id + "/cancel", reason == null ? null : reasonJson(reason));
+        }
+
+        /** Asks to rerun the failed or cancelled workflow; returns the HTTP response (202 when accepted). */
+        public HttpResponse<String> retry(@Nullable String reason) {
+            return post("/api/v1/workflows/" + id + "/retry", reason == null ? null : reasonJson(reason));
+        }
+
+        private String reasonJson(String reason) {
+            return codec.encodeToString(java.util.Map.of("reason", reason));
+        }
+
+        /** One task of the workflow as the read API shows it now. */
+        public JsonNode task(String taskId) {
+            for (JsonNode task : get().get("tasks")) {
+                if (task.get("id").asString().equals(taskId)) {
+                    return task;
+                }
+            }
+            throw new AssertionError("workflow " + id + " has no task " + taskId);
+        }
+
         /** Waits until the workflow has this status; returns the workflow then. */
         public JsonNode awaitStatus(String status) {
             return awaitStatus(status, Duration.ofSeconds(120));
@@ -133,12 +169,7 @@ public final class TributaryClient {
 
         /** The status of one task now. */
         public String taskStatus(String taskId) {
-            for (JsonNode task : get().get("tasks")) {
-                if (task.get("id").asString().equals(taskId)) {
-                    return task.get("status").asString();
-                }
-            }
-            throw new AssertionError("workflow " + id + " has no task " + taskId);
+            return task(taskId).get("status").asString();
         }
     }
 }

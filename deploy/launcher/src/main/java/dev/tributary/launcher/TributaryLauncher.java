@@ -108,6 +108,7 @@ public final class TributaryLauncher implements AutoCloseable {
         topics.add(new NewTopic(Topics.WORKFLOW_EVENTS, settings.partitions(), (short) 1)
                 .configs(Map.of("retention.ms", Long.toString(retentionMs))));
         topics.add(new NewTopic(Topics.WORKFLOW_SUBMISSIONS, settings.partitions(), (short) 1));
+        topics.add(new NewTopic(Topics.TASK_CANCELLATIONS, settings.partitions(), (short) 1));
         topics.add(new NewTopic(Topics.DEAD_LETTERS, 1, (short) 1)
                 .configs(Map.of("retention.ms", Long.toString(retentionMs))));
         for (String type : BUILT_IN_TYPES) {

@@ -20,6 +20,7 @@ final class TestSystem implements AutoCloseable {
     final String eventsTopic;
     final String tasksPrefix;
     final String deadLetters;
+    final String cancellations;
     final TributarySystem.Infrastructure infra;
     final Map<String, Object> common = new LinkedHashMap<>();
     final Map<String, Map<String, Object>> perService = new LinkedHashMap<>();
@@ -31,9 +32,11 @@ final class TestSystem implements AutoCloseable {
         eventsTopic = "t." + name + ".workflow-events";
         tasksPrefix = "t." + name + ".tasks.";
         deadLetters = "t." + name + ".dead-letters";
+        cancellations = "t." + name + ".task-cancellations";
         var kafka = TestInfra.kafka();
         kafka.createTopic(eventsTopic, 3);
         kafka.createTopic(deadLetters, 1);
+        kafka.createTopic(cancellations, 3);
         for (String type : TASK_TYPES) {
             kafka.createTopic(tasksPrefix + type, 3);
         }
@@ -54,6 +57,8 @@ final class TestSystem implements AutoCloseable {
         common.put("tributary.worker.dead-letter-topic", deadLetters);
         common.put("tributary.worker.group-prefix", name + "-worker-");
         common.put("tributary.worker.concurrency", 32);
+        common.put("tributary.scheduler.cancellations-topic", cancellations);
+        common.put("tributary.worker.cancellations-topic", cancellations);
         common.putAll(overrides);
         perService.put(TributarySystem.SUBMISSION, Map.of("tributary.outbox.name", name + "_submission"));
         perService.put(TributarySystem.SCHEDULER, Map.of("tributary.outbox.name", name + "_scheduler"));

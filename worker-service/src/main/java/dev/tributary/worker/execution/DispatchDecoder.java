@@ -51,6 +51,7 @@ final class DispatchDecoder {
         }
         return switch (command) {
             case TaskDispatch dispatch -> validate(dispatch);
+            case TaskCommand.TaskCancel ignored -> new Rejected("a cancellation does not belong on a task topic", null);
         };
     }
 

@@ -11,6 +11,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * (milliseconds); {@code millis} is accepted as an alias of a numeric {@code duration}. A missing
  * or negative duration is a permanent {@code BAD_INPUT} failure. The wait is interruptible, so a
  * deadline or a shutdown stops it. Output: {@code {"slept": "PT1.5S"}}.
+ *
+ * <p>With {@code "wakeFromAttempt": n}, attempts n and later do not wait (output {@code {"slept":
+ * "PT0S"}}): a task that hangs until a timeout retries it.
  */
 public final class SleepTaskHandler implements TaskHandler {
 
@@ -30,6 +33,10 @@ public final class SleepTaskHandler implements TaskHandler {
         }
         if (duration == null) {
             throw Inputs.badInput("'duration' is required, e.g. {\"duration\": \"PT1S\"} or {\"duration\": 1000}");
+        }
+        Integer wakeFromAttempt = Inputs.optionalInt(input, "wakeFromAttempt");
+        if (wakeFromAttempt != null && context.attempt() >= wakeFromAttempt) {
+            duration = Duration.ZERO;
         }
         Thread.sleep(duration);
         return JsonNodeFactory.instance.objectNode().put("slept", duration.toString());

@@ -31,6 +31,16 @@ class SleepTaskHandlerTests {
     }
 
     @Test
+    void attemptsFromWakeFromAttemptOnDoNotWait() throws Exception {
+        JsonNode input = json("{\"duration\": \"PT1H\", \"wakeFromAttempt\": 2}");
+
+        assertThat(handler.handle(context("sleep", input, java.util.Map.of(), 2)))
+                .isEqualTo(json("{\"slept\": \"PT0S\"}"));
+        assertThat(handler.handle(context("sleep", input, java.util.Map.of(), 3)))
+                .isEqualTo(json("{\"slept\": \"PT0S\"}"));
+    }
+
+    @Test
     void rejectsMissingNegativeOrMalformedDurationsPermanently() {
         for (String input :
                 new String[] {"{}", "{\"duration\": -1}", "{\"duration\": \"soon\"}", "[1]", "{\"duration\": true}"}) {
