@@ -14,7 +14,7 @@ import java.util.Properties;
 final class DebeziumSettings {
 
     static final String CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
-    static final String KAFKA_OFFSET_STORE = "org.apache.kafka.connect.storage.KafkaOffsetBackingStore";
+    static final String KAFKA_OFFSET_STORE = OwnedAdminKafkaOffsetStore.class.getName();
 
     private DebeziumSettings() {}
 

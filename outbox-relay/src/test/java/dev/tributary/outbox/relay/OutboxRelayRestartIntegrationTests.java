@@ -71,4 +71,35 @@ class OutboxRelayRestartIntegrationTests {
             OutboxTestDatabase.dropSlot(relay.properties().slotName());
         }
     }
+
+    @Test
+    void closesTheOffsetStoresAdminClientWhenTheEngineStops() {
+        OutboxTestDatabase database = OutboxTestDatabase.create("relay_admin");
+        OutboxRelay relay = database.relay(database.properties(TestInfra.uniqueName("admin"), Map.of()), null);
+        String adminClient =
+                OwnedAdminKafkaOffsetStore.ADMIN_CLIENT_ID_PREFIX + DebeziumSettings.engineName(relay.properties());
+        try {
+            for (int round = 0; round < 3; round++) {
+                relay.start();
+                await().atMost(WAIT).until(relay::isRelaying);
+                assertThat(adminThreads(adminClient))
+                        .as("one admin client while the engine runs")
+                        .isEqualTo(1);
+                relay.stop();
+                await("admin client closed after stop %d".formatted(round))
+                        .atMost(WAIT)
+                        .until(() -> adminThreads(adminClient) == 0);
+            }
+        } finally {
+            relay.stop();
+            OutboxTestDatabase.dropSlot(relay.properties().slotName());
+        }
+    }
+
+    private static long adminThreads(String clientId) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .filter(thread -> thread.getName().endsWith("| " + clientId))
+                .count();
+    }
 }
