@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * The worker's meters: {@code tributary.worker.tasks} (timer of handler runs, tags {@code type}
  * and {@code outcome} = {@code succeeded}/{@code failed}), {@code tributary.worker.tasks.running}
  * (gauge per type, including tasks whose result is being published) and {@code
- * tributary.worker.dead.letters} (counter per type).
+ * tributary.worker.dead.letters} (counter per type) and {@code tributary.worker.tasks.cancelled}
+ * (counter per type, tag {@code while} = {@code running}/{@code queued}).
  */
 final class TaskMetrics {
 
@@ -34,6 +35,15 @@ final class TaskMetrics {
         Counter.builder("tributary.worker.dead.letters")
                 .description("Task records this worker could not decode and dead-lettered")
                 .tag("type", type)
+                .register(registry)
+                .increment();
+    }
+
+    void cancelled(String type, boolean whileRunning) {
+        Counter.builder("tributary.worker.tasks.cancelled")
+                .description("Attempts stopped by a TaskCancel, while running or before they started")
+                .tag("type", type)
+                .tag("while", whileRunning ? "running" : "queued")
                 .register(registry)
                 .increment();
     }
