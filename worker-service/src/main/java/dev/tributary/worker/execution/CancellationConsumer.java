@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class CancellationConsumer implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(CancellationConsumer.class);
+    /** How long one metadata or offsets look may take; a stop request cuts it short (wake-up). */
+    private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
 
     private final String topic;
     private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
@@ -138,7 +140,7 @@ final class CancellationConsumer implements Runnable {
     private void refreshPartitions() {
         List<PartitionInfo> partitions;
         try {
-            partitions = consumer.partitionsFor(topic, pollTimeout);
+            partitions = consumer.partitionsFor(topic, LOOKUP_TIMEOUT);
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {
@@ -165,24 +167,36 @@ final class CancellationConsumer implements Runnable {
         if (added.isEmpty()) {
             return;
         }
-        // Where to start is asked before assigning, so a failure leaves the partitions for the next look.
-        long since = clock.instant().minus(lookback).toEpochMilli();
-        Map<TopicPartition, Long> timestamps = new HashMap<>();
-        added.forEach(partition -> timestamps.put(partition, since));
-        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(timestamps, pollTimeout);
+        // Assigned before asking where to start (the client warns about list-offsets answers for
+        // partitions it does not own); a failure takes them back for the next look. The end
+        // offsets are taken first: a partition with nothing since the look-back starts at its end
+        // as of then, so a record appended meanwhile is still read.
+        List<TopicPartition> before = List.copyOf(assigned);
         assigned.addAll(added);
         consumer.assign(List.copyOf(assigned));
-        List<TopicPartition> toEnd = new ArrayList<>();
+        Map<TopicPartition, Long> ends;
+        Map<TopicPartition, OffsetAndTimestamp> offsets;
+        try {
+            ends = consumer.endOffsets(added, LOOKUP_TIMEOUT);
+            long since = clock.instant().minus(lookback).toEpochMilli();
+            Map<TopicPartition, Long> timestamps = new HashMap<>();
+            added.forEach(partition -> timestamps.put(partition, since));
+            offsets = consumer.offsetsForTimes(timestamps, LOOKUP_TIMEOUT);
+        } catch (KafkaException e) {
+            added.forEach(assigned::remove);
+            consumer.assign(before);
+            throw e;
+        }
         for (TopicPartition partition : added) {
             OffsetAndTimestamp offset = offsets.get(partition);
-            if (offset == null) {
-                toEnd.add(partition);
-            } else {
+            Long end = ends.get(partition);
+            if (offset != null) {
                 consumer.seek(partition, offset.offset());
+            } else if (end != null) {
+                consumer.seek(partition, end);
+            } else {
+                consumer.seekToEnd(List.of(partition));
             }
-        }
-        if (!toEnd.isEmpty()) {
-            consumer.seekToEnd(toEnd);
         }
         log.info("Reading cancellations from {} (since {} ago)", added, lookback);
     }

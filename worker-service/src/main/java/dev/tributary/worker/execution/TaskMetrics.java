@@ -12,7 +12,9 @@ import java.util.function.Supplier;
  * and {@code outcome} = {@code succeeded}/{@code failed}), {@code tributary.worker.tasks.running}
  * (gauge per type, including tasks whose result is being published) and {@code
  * tributary.worker.dead.letters} (counter per type) and {@code tributary.worker.tasks.cancelled}
- * (counter per type, tag {@code while} = {@code running}/{@code queued}).
+ * (counter per type, tag {@code while} = {@code running}/{@code queued}) and {@code
+ * tributary.worker.cancellations.remembered} (gauge: cancellations kept for attempts that may still
+ * arrive).
  */
 final class TaskMetrics {
 
@@ -46,6 +48,13 @@ final class TaskMetrics {
                 .tag("while", whileRunning ? "running" : "queued")
                 .register(registry)
                 .increment();
+    }
+
+    void rememberedCancellations(Supplier<Number> remembered) {
+        Gauge.builder("tributary.worker.cancellations.remembered", remembered)
+                .description("Recent cancellations remembered for attempts that have not arrived or started")
+                .strongReference(true)
+                .register(registry);
     }
 
     void running(String type, Supplier<Number> running) {

@@ -62,6 +62,7 @@ public final class TaskWorker implements SmartLifecycle {
     private @Nullable ExecutorService taskExecutor;
     private @Nullable ScheduledExecutorService timers;
     private @Nullable CancellationConsumer cancellations;
+    private volatile @Nullable RecentCancels recentCancels;
     private volatile boolean running;
     private volatile boolean stopping;
 
@@ -83,6 +84,10 @@ public final class TaskWorker implements SmartLifecycle {
         this.metrics = new TaskMetrics(meterRegistry);
         this.clock = Clock.systemUTC();
         this.handlers.keySet().forEach(type -> metrics.running(type, () -> runningTasks(type)));
+        metrics.rememberedCancellations(() -> {
+            RecentCancels cancels = recentCancels;
+            return cancels == null ? 0 : cancels.size();
+        });
     }
 
     private static Map<String, TaskHandler> byType(List<? extends TaskHandler> handlers) {
@@ -183,6 +188,7 @@ public final class TaskWorker implements SmartLifecycle {
                     clock);
             Thread.ofPlatform().name("tributary-worker-cancellations").start(cancellations);
             this.cancellations = cancellations;
+            this.recentCancels = services.cancels();
             this.timers = timers;
             this.publisher = publisher;
             this.taskExecutor = taskExecutor;
