@@ -27,7 +27,15 @@ import org.springframework.util.unit.DataSize;
  * @param tasksTopicPrefix prefix of the task topics; the worker consumes {@code
  *     <prefix><type>} for each type it has a handler for
  * @param eventsTopic the history topic the worker publishes task events to
- * @param deadLetterTopic where undecodable task records go
+ * @param cancellationsTopic the topic of {@code TaskCancel} commands; every worker reads all of it
+ *     (no consumer group), see {@code docs/worker-service.md}
+ * @param cancellationsRefreshInterval how often the worker looks for the partitions of the
+ *     cancellations topic (and for the topic itself while it does not exist yet)
+ * @param recentCancellationsSize the most cancellations remembered for attempts that have not
+ *     arrived or started yet; the oldest are forgotten first
+ * @param recentCancellationsTtl how long a cancellation is remembered for an attempt that has not
+ *     arrived or started yet; a starting worker also reads the cancellations of this last period
+ * @param deadLetterTopic where undecodable task and cancellation records go
  * @param groupPrefix prefix of the consumer group of each type: {@code <prefix><type>}
  * @param maxOutputSize the largest task output (as JSON); a bigger one fails the task with
  *     {@code OUTPUT_TOO_LARGE}, not retryable
@@ -47,6 +55,10 @@ public record WorkerProperties(
         @DefaultValue Map<String, Integer> typeConcurrency,
         @DefaultValue(Topics.TASKS_PREFIX) String tasksTopicPrefix,
         @DefaultValue(Topics.WORKFLOW_EVENTS) String eventsTopic,
+        @DefaultValue(Topics.TASK_CANCELLATIONS) String cancellationsTopic,
+        @DefaultValue("5s") Duration cancellationsRefreshInterval,
+        @DefaultValue("10000") int recentCancellationsSize,
+        @DefaultValue("10m") Duration recentCancellationsTtl,
         @DefaultValue(Topics.DEAD_LETTERS) String deadLetterTopic,
         @DefaultValue("tributary-worker-") String groupPrefix,
         @DefaultValue("256KB") DataSize maxOutputSize,
@@ -63,6 +75,10 @@ public record WorkerProperties(
         typeConcurrency.forEach((type, bound) -> requireAtLeastOne(bound, "type-concurrency." + type));
         Objects.requireNonNull(tasksTopicPrefix, "tasksTopicPrefix");
         Objects.requireNonNull(eventsTopic, "eventsTopic");
+        Objects.requireNonNull(cancellationsTopic, "cancellationsTopic");
+        requirePositive(cancellationsRefreshInterval, "cancellationsRefreshInterval");
+        requireAtLeastOne(recentCancellationsSize, "recent-cancellations-size");
+        requirePositive(recentCancellationsTtl, "recentCancellationsTtl");
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         Objects.requireNonNull(groupPrefix, "groupPrefix");
         Objects.requireNonNull(maxOutputSize, "maxOutputSize");
@@ -135,6 +151,13 @@ public record WorkerProperties(
     private static void requireNotNegative(Duration duration, String name) {
         if (Objects.requireNonNull(duration, name).isNegative()) {
             throw new IllegalArgumentException("tributary.worker." + name + " must not be negative");
+        }
+    }
+
+    private static void requirePositive(Duration duration, String name) {
+        requireNotNegative(duration, name);
+        if (duration.isZero()) {
+            throw new IllegalArgumentException("tributary.worker." + name + " must be positive");
         }
     }
 

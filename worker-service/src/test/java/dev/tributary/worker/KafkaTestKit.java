@@ -7,10 +7,12 @@ import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.testsupport.TestInfra;
 import dev.tributary.worker.execution.TaskWorker;
 import dev.tributary.worker.handler.TaskHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,6 +55,7 @@ public final class KafkaTestKit implements AutoCloseable {
     private final String tasksPrefix;
     private final String eventsTopic;
     private final String deadLetterTopic;
+    private final String cancellationsTopic;
     private final String groupPrefix;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Reader events;
@@ -63,11 +66,13 @@ public final class KafkaTestKit implements AutoCloseable {
         tasksPrefix = TestInfra.uniqueName(name + "_tasks") + ".";
         eventsTopic = TestInfra.uniqueName(name + "_events");
         deadLetterTopic = TestInfra.uniqueName(name + "_dlt");
+        cancellationsTopic = TestInfra.uniqueName(name + "_cancels");
         groupPrefix = TestInfra.uniqueName(name + "_group") + "-";
         List<NewTopic> topics = new ArrayList<>();
         types.forEach(type -> topics.add(new NewTopic(tasksPrefix + type, partitions, (short) 1)));
         topics.add(new NewTopic(eventsTopic, 1, (short) 1));
         topics.add(new NewTopic(deadLetterTopic, 1, (short) 1));
+        topics.add(new NewTopic(cancellationsTopic, partitions, (short) 1));
         TestInfra.kafka().createTopics(topics);
         producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()),
@@ -102,12 +107,18 @@ public final class KafkaTestKit implements AutoCloseable {
         return deadLetterTopic;
     }
 
+    public String cancellationsTopic() {
+        return cancellationsTopic;
+    }
+
     /** The {@code tributary.worker.*} settings that point a worker at this kit's topics. */
     public Map<String, String> properties() {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("tributary.worker.tasks-topic-prefix", tasksPrefix);
         properties.put("tributary.worker.events-topic", eventsTopic);
         properties.put("tributary.worker.dead-letter-topic", deadLetterTopic);
+        properties.put("tributary.worker.cancellations-topic", cancellationsTopic);
+        properties.put("tributary.worker.cancellations-refresh-interval", "200ms");
         properties.put("tributary.worker.group-prefix", groupPrefix);
         properties.put("tributary.worker.poll-timeout", "200ms");
         return properties;
@@ -123,9 +134,13 @@ public final class KafkaTestKit implements AutoCloseable {
 
     /** A started worker; stopped by {@link #close()} unless stopped before. */
     public TaskWorker startWorker(Map<String, String> extra, TaskHandler... handlers) {
+        return startWorker(new SimpleMeterRegistry(), extra, handlers);
+    }
+
+    /** A started worker reporting to {@code meters}; stopped by {@link #close()} unless stopped before. */
+    public TaskWorker startWorker(MeterRegistry meters, Map<String, String> extra, TaskHandler... handlers) {
         Map<String, Object> client = Map.of("bootstrap.servers", bootstrapServers());
-        TaskWorker worker =
-                new TaskWorker(workerProperties(extra), List.of(handlers), client, client, new SimpleMeterRegistry());
+        TaskWorker worker = new TaskWorker(workerProperties(extra), List.of(handlers), client, client, meters);
         workers.add(worker);
         worker.start();
         return worker;
@@ -154,7 +169,7 @@ public final class KafkaTestKit implements AutoCloseable {
                 input,
                 upstream,
                 deadline,
-                TaskDispatch.idempotencyKey(workflow, task, 1));
+                TaskDispatch.idempotencyKey(workflow, task, kind, 1));
     }
 
     /** Produces a dispatch to its type's topic as the scheduler's relay would. */
@@ -173,6 +188,28 @@ public final class KafkaTestKit implements AutoCloseable {
                 dispatch.workflowId().value(),
                 EventCodec.json().encode(dispatch),
                 headers);
+    }
+
+    /** Produces a cancellation to the cancellations topic as the scheduler's relay would. */
+    public void send(TaskCancel cancel) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(Headers.CE_SPECVERSION, Headers.SPECVERSION);
+        headers.put(Headers.CE_ID, UUID.randomUUID().toString());
+        headers.put(Headers.CE_TYPE, EventTypes.of(TaskCancel.class));
+        headers.put(Headers.CE_SOURCE, "/test");
+        headers.put(Headers.CE_SUBJECT, cancel.workflowId().value());
+        headers.put(Headers.CE_TIME, Instant.now().toString());
+        headers.put(Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
+        sendRaw(
+                cancellationsTopic,
+                cancel.workflowId().value(),
+                EventCodec.json().encode(cancel),
+                headers);
+    }
+
+    /** A cancellation of attempt 1 of a task (the attempt {@link #dispatch} makes). */
+    public static TaskCancel cancel(String workflowId, String taskId, TaskKind kind, String reason) {
+        return new TaskCancel(WorkflowId.of(workflowId), TaskId.of(taskId), 1, kind, reason, Instant.now());
     }
 
     /** Produces any record and waits for the acknowledgement. */

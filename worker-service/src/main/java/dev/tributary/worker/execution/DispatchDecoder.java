@@ -5,19 +5,24 @@ import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.codec.EventCodecException;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.task.TaskCommand;
+import dev.tributary.events.task.TaskCommand.CompensatedTask;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.NullNode;
 
 /**
  * Turns a record of {@code tributary.tasks.<type>} into a {@link TaskDispatch}, or says why it
  * cannot (the record then goes to the dead-letter topic). Requires a {@code ce_type} header naming
  * a task command, a JSON value matching it, a workflow id, a task id, an attempt from 1, and the
  * topic's task type; fills in what an older producer may omit (kind {@code TASK}, no upstream
- * outputs, the idempotency key from the ids).
+ * outputs, the idempotency key from the ids and kind). A compensation always gets a {@code
+ * compensates} (with {@link NullNode} for an input or output it lacks); a task never has one.
  */
 final class DispatchDecoder {
 
@@ -51,7 +56,8 @@ final class DispatchDecoder {
         }
         return switch (command) {
             case TaskDispatch dispatch -> validate(dispatch);
-            case TaskCommand.TaskCancel ignored -> new Rejected("a cancellation does not belong on a task topic", null);
+            case TaskCancel cancel ->
+                new Rejected("a TaskCancel on a task topic; cancellations go to the cancellations topic", null);
         };
     }
 
@@ -71,8 +77,15 @@ final class DispatchDecoder {
         }
         TaskKind kind = d.kind() == null ? TaskKind.TASK : d.kind();
         String key = d.idempotencyKey() == null
-                ? TaskDispatch.idempotencyKey(d.workflowId(), d.taskId(), d.attempt())
+                ? TaskDispatch.idempotencyKey(d.workflowId(), d.taskId(), kind, d.attempt())
                 : d.idempotencyKey();
+        CompensatedTask compensates = null;
+        if (kind == TaskKind.COMPENSATION) {
+            CompensatedTask given = d.compensates();
+            compensates = given == null
+                    ? new CompensatedTask(NullNode.getInstance(), NullNode.getInstance())
+                    : new CompensatedTask(orNull(given.input()), orNull(given.output()));
+        }
         return new Accepted(new TaskDispatch(
                 d.workflowId(),
                 d.taskId(),
@@ -82,6 +95,11 @@ final class DispatchDecoder {
                 d.input(),
                 d.upstreamOutputs() == null ? Map.of() : d.upstreamOutputs(),
                 d.deadline(),
-                key));
+                key,
+                compensates));
+    }
+
+    private static JsonNode orNull(@Nullable JsonNode node) {
+        return node == null || node.isMissingNode() ? NullNode.getInstance() : node;
     }
 }

@@ -1,12 +1,14 @@
 package dev.tributary.worker.execution;
 
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.worker.handler.TaskException;
 
 /**
  * How a failed attempt is reported in {@code TaskFailed}. The rule: a {@link TaskException}
  * reports its own code and retryable flag; an {@link InterruptedException} the worker did not
  * cause is retryable {@code INTERRUPTED}; anything else is retryable {@code HANDLER_ERROR}, since an
- * unexpected failure is presumed transient.
+ * unexpected failure is presumed transient. A cancelled attempt is {@code CANCELLED}, not
+ * retryable.
  */
 record Failure(String code, String message, boolean retryable) {
 
@@ -18,6 +20,7 @@ record Failure(String code, String message, boolean retryable) {
     static final String DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED";
     static final String OUTPUT_TOO_LARGE = "OUTPUT_TOO_LARGE";
     static final String BAD_OUTPUT = "BAD_OUTPUT";
+    static final String CANCELLED = "CANCELLED";
 
     Failure {
         message = truncate(message);
@@ -29,6 +32,11 @@ record Failure(String code, String message, boolean retryable) {
             case InterruptedException e -> new Failure(INTERRUPTED, "the handler was interrupted", true);
             default -> new Failure(HANDLER_ERROR, thrown.getClass().getName() + ": " + messageOf(thrown), true);
         };
+    }
+
+    /** The failure of an attempt stopped by a {@code TaskCancel}: not retryable. */
+    static Failure cancelled(TaskCancel cancel) {
+        return new Failure(CANCELLED, "the attempt was cancelled: " + cancel.reason(), false);
     }
 
     private static String messageOf(Throwable thrown) {

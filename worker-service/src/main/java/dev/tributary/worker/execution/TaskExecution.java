@@ -6,6 +6,7 @@ import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskStarted;
 import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.worker.handler.TaskContext;
 import dev.tributary.worker.handler.TaskHandler;
@@ -32,6 +33,12 @@ import tools.jackson.databind.JsonNode;
  * stopping worker is interrupted and publishes nothing more. An attempt whose deadline has passed
  * before it starts is not handed to the handler: it publishes {@code TaskStarted} and a retryable
  * {@code TaskFailed} {@code DEADLINE_EXCEEDED}, so every attempt shows the same pair of events.
+ *
+ * <p>A {@link TaskCancel} for the attempt interrupts the handler the way the deadline does and the
+ * attempt reports {@code TaskFailed} {@code CANCELLED}, not retryable, whatever the handler did
+ * afterwards. An attempt cancelled before its handler started reports only that {@code
+ * TaskFailed} (it never started), as does one dropped from the queue ({@link
+ * #reportCancelledBeforeStart}).
  */
 final class TaskExecution implements Runnable {
 
@@ -43,7 +50,8 @@ final class TaskExecution implements Runnable {
             ScheduledExecutorService timers,
             EventPublisher publisher,
             EventCodec codec,
-            TaskMetrics metrics) {}
+            TaskMetrics metrics,
+            RecentCancels cancels) {}
 
     /** Told once when the attempt is over. */
     interface Listener {
@@ -71,6 +79,7 @@ final class TaskExecution implements Runnable {
     private Phase phase = Phase.QUEUED;
     private @Nullable Thread thread;
     private boolean deadlineExceeded;
+    private @Nullable TaskCancel cancelled;
     private boolean abandoned;
 
     TaskExecution(
@@ -84,6 +93,43 @@ final class TaskExecution implements Runnable {
 
     TaskDispatch dispatch() {
         return dispatch;
+    }
+
+    /**
+     * What identifies an attempt for cancellation: its workflow, task, attempt number and kind, as
+     * the idempotency key a {@link TaskCancel} computes from them.
+     */
+    static String attemptKey(TaskDispatch dispatch) {
+        return TaskDispatch.idempotencyKey(
+                dispatch.workflowId(), dispatch.taskId(), dispatch.kind(), dispatch.attempt());
+    }
+
+    /**
+     * Stops the attempt: interrupts a running handler, or keeps a queued attempt from starting; the
+     * attempt then reports {@code TaskFailed} {@code CANCELLED}. Too late once the handler has
+     * returned (its result is being published).
+     */
+    synchronized void cancel(TaskCancel cancel) {
+        if (abandoned || cancelled != null || phase == Phase.FINISHING) {
+            return;
+        }
+        cancelled = cancel;
+        if (phase == Phase.HANDLING && thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /**
+     * Reports a queued attempt that is dropped because it was cancelled before it started: only
+     * {@code TaskFailed} {@code CANCELLED}. The future completes when Kafka acknowledged it.
+     */
+    static CompletableFuture<Void> reportCancelledBeforeStart(
+            TaskDispatch dispatch, List<Header> trace, TaskCancel cancel, Services services) {
+        log.info("Dropping {} before it started: {}", dispatch.idempotencyKey(), cancel.reason());
+        services.metrics().cancelled(dispatch.type(), false);
+        TaskFailed failed = failedEvent(
+                dispatch, Failure.cancelled(cancel), services, services.clock().instant());
+        return services.publisher().publish(failed, trace);
     }
 
     @Override
@@ -117,6 +163,12 @@ final class TaskExecution implements Runnable {
                 listener.finished(this, false);
                 return;
             }
+            if (cancelled != null) {
+                phase = Phase.FINISHING;
+                reportCancelledBeforeStart(dispatch, trace, cancelled, services)
+                        .whenComplete((ignored, e) -> listener.finished(this, e == null));
+                return;
+            }
             thread = Thread.currentThread();
             phase = Phase.HANDLING;
         }
@@ -142,7 +194,11 @@ final class TaskExecution implements Runnable {
                 listener.finished(this, false);
                 return;
             }
-            if (deadlineExceeded) {
+            if (cancelled != null) {
+                log.info("Cancelled {} while it ran: {}", dispatch.idempotencyKey(), cancelled.reason());
+                services.metrics().cancelled(dispatch.type(), true);
+                outcome = new Failed(Failure.cancelled(cancelled));
+            } else if (deadlineExceeded) {
                 outcome = deadlineFailure();
             }
         }
@@ -184,7 +240,8 @@ final class TaskExecution implements Runnable {
                     dispatch.upstreamOutputs(),
                     deadline,
                     dispatch.idempotencyKey(),
-                    services.workerId());
+                    services.workerId(),
+                    dispatch.compensates());
             return new Succeeded(handler.handle(context));
         } catch (Throwable thrown) {
             Failure failure = Failure.of(thrown);
@@ -252,6 +309,11 @@ final class TaskExecution implements Runnable {
     }
 
     private TaskFailed failed(Failure failure, Instant finishedAt) {
+        return failedEvent(dispatch, failure, services, finishedAt);
+    }
+
+    private static TaskFailed failedEvent(
+            TaskDispatch dispatch, Failure failure, Services services, Instant finishedAt) {
         return new TaskFailed(
                 dispatch.workflowId(),
                 dispatch.taskId(),

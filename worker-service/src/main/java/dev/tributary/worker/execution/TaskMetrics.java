@@ -11,7 +11,10 @@ import java.util.function.Supplier;
  * The worker's meters: {@code tributary.worker.tasks} (timer of handler runs, tags {@code type}
  * and {@code outcome} = {@code succeeded}/{@code failed}), {@code tributary.worker.tasks.running}
  * (gauge per type, including tasks whose result is being published) and {@code
- * tributary.worker.dead.letters} (counter per type).
+ * tributary.worker.dead.letters} (counter per type) and {@code tributary.worker.tasks.cancelled}
+ * (counter per type, tag {@code while} = {@code running}/{@code queued}) and {@code
+ * tributary.worker.cancellations.remembered} (gauge: cancellations kept for attempts that may still
+ * arrive).
  */
 final class TaskMetrics {
 
@@ -36,6 +39,22 @@ final class TaskMetrics {
                 .tag("type", type)
                 .register(registry)
                 .increment();
+    }
+
+    void cancelled(String type, boolean whileRunning) {
+        Counter.builder("tributary.worker.tasks.cancelled")
+                .description("Attempts stopped by a TaskCancel, while running or before they started")
+                .tag("type", type)
+                .tag("while", whileRunning ? "running" : "queued")
+                .register(registry)
+                .increment();
+    }
+
+    void rememberedCancellations(Supplier<Number> remembered) {
+        Gauge.builder("tributary.worker.cancellations.remembered", remembered)
+                .description("Recent cancellations remembered for attempts that have not arrived or started")
+                .strongReference(true)
+                .register(registry);
     }
 
     void running(String type, Supplier<Number> running) {

@@ -33,7 +33,10 @@ import org.springframework.context.SmartLifecycle;
  * Runs a set of task handlers against Kafka: per handler type one consumer thread in the group
  * {@code <group-prefix><type>} on {@code <tasks-topic-prefix><type>}, tasks on virtual threads
  * (at most {@code concurrency} per type), and one idempotent producer ({@code acks=all}) for the
- * events. See {@link TypeConsumer} for back-pressure, offsets and shutdown.
+ * events. See {@link TypeConsumer} for back-pressure, offsets and shutdown. One more consumer
+ * thread reads every {@code TaskCancel} of {@code cancellations-topic} (in no group, see {@link
+ * CancellationConsumer}), remembers it ({@link RecentCancels}) and hands it to every type's
+ * consumer, which stops the matching attempt if it runs or waits here.
  *
  * <p>A {@link SmartLifecycle}: Spring starts it with the context and stops it on shutdown, with
  * the grace period {@code tributary.worker.shutdown-grace}. It can be started again after a stop.
@@ -58,6 +61,8 @@ public final class TaskWorker implements SmartLifecycle {
     private @Nullable EventPublisher publisher;
     private @Nullable ExecutorService taskExecutor;
     private @Nullable ScheduledExecutorService timers;
+    private @Nullable CancellationConsumer cancellations;
+    private volatile @Nullable RecentCancels recentCancels;
     private volatile boolean running;
     private volatile boolean stopping;
 
@@ -79,6 +84,10 @@ public final class TaskWorker implements SmartLifecycle {
         this.metrics = new TaskMetrics(meterRegistry);
         this.clock = Clock.systemUTC();
         this.handlers.keySet().forEach(type -> metrics.running(type, () -> runningTasks(type)));
+        metrics.rememberedCancellations(() -> {
+            RecentCancels cancels = recentCancels;
+            return cancels == null ? 0 : cancels.size();
+        });
     }
 
     private static Map<String, TaskHandler> byType(List<? extends TaskHandler> handlers) {
@@ -143,7 +152,9 @@ public final class TaskWorker implements SmartLifecycle {
                     timers,
                     publisher,
                     EventCodec.json(),
-                    metrics);
+                    metrics,
+                    new RecentCancels(
+                            properties.recentCancellationsSize(), properties.recentCancellationsTtl(), clock));
             Map<String, TypeConsumer> started = new LinkedHashMap<>();
             handlers.forEach((type, handler) -> {
                 int bound = properties.concurrencyOf(type);
@@ -161,6 +172,23 @@ public final class TaskWorker implements SmartLifecycle {
                 Thread.ofPlatform().name("tributary-worker-" + type).start(consumer);
             });
             this.consumers = Collections.unmodifiableMap(started);
+            CancellationConsumer cancellations = new CancellationConsumer(
+                    properties.cancellationsTopic(),
+                    new KafkaConsumer<>(
+                            cancellationsConsumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                    new CancelDecoder(EventCodec.json()),
+                    publisher,
+                    cancel -> {
+                        services.cancels().remember(cancel);
+                        consumers.values().forEach(consumer -> consumer.cancel(cancel));
+                    },
+                    properties.pollTimeout(),
+                    properties.cancellationsRefreshInterval(),
+                    properties.recentCancellationsTtl(),
+                    clock);
+            Thread.ofPlatform().name("tributary-worker-cancellations").start(cancellations);
+            this.cancellations = cancellations;
+            this.recentCancels = services.cancels();
             this.timers = timers;
             this.publisher = publisher;
             this.taskExecutor = taskExecutor;
@@ -190,8 +218,20 @@ public final class TaskWorker implements SmartLifecycle {
                 return;
             }
             consumers.values().forEach(consumer -> consumer.requestStop(grace));
+            if (cancellations != null) {
+                cancellations.requestStop();
+            }
             stopping = true;
             boolean interrupted = false;
+            if (cancellations != null) {
+                try {
+                    if (!cancellations.awaitTermination(Duration.ofSeconds(30))) {
+                        log.warn("The cancellation consumer did not stop within 30s");
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
             for (TypeConsumer consumer : consumers.values()) {
                 try {
                     if (!consumer.awaitTermination(grace.plusSeconds(30))) {
@@ -211,6 +251,7 @@ public final class TaskWorker implements SmartLifecycle {
                 timers.shutdownNow();
             }
             consumers = Map.of();
+            cancellations = null;
             publisher = null;
             taskExecutor = null;
             timers = null;
@@ -254,6 +295,27 @@ public final class TaskWorker implements SmartLifecycle {
             config.putIfAbsent(
                     ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         }
+        return config;
+    }
+
+    /**
+     * The cancellation consumer is in no group (every worker reads everything): no group id, no
+     * commits; it positions itself (see {@link CancellationConsumer}), and a partition it has no
+     * position for starts at the end. It never creates the topic.
+     */
+    private Map<String, Object> cancellationsConsumerConfig() {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        config.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        config.remove(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG);
+        config.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "tributary-worker-cancellations-" + CLIENT_IDS.incrementAndGet());
+        config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+        config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
         return config;
     }
 

@@ -1,6 +1,7 @@
 package dev.tributary.worker.execution;
 
 import dev.tributary.events.Headers;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.worker.handler.TaskHandler;
 import java.time.Duration;
@@ -48,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * shutdown. On revocation the tasks of the revoked partitions keep running and publish their
  * results, but their offsets are no longer this consumer's to commit: the new owner may run them
  * again (at-least-once; results of an attempt are idempotent downstream).
+ *
+ * <p>Cancellation ({@link #cancel}, from the worker's cancellation consumer, handled on this
+ * thread): a running attempt with the cancelled idempotency key is interrupted (see {@link
+ * TaskExecution#cancel}); a queued one is dropped at once, and one that arrives later is dropped
+ * when it comes up (the worker remembers recent cancellations, {@link RecentCancels}). A dropped
+ * attempt reports {@code TaskFailed} {@code CANCELLED}; its record is done when Kafka acknowledged
+ * that, so its offset is committed like any other.
  *
  * <p>Shutdown: stop fetching, drop the queued records (uncommitted, so redelivered), wait up to
  * the grace period for running tasks, interrupt and abandon the rest (nothing published, not
@@ -102,6 +110,40 @@ final class TypeConsumer implements Runnable {
     /** Tasks started and not yet finished (including publishing their result). */
     int running() {
         return runningCount;
+    }
+
+    /** Stops the attempt {@code cancel} names if it is running or queued here; any thread. */
+    void cancel(TaskCancel cancel) {
+        inbox.add(() -> onCancel(cancel));
+    }
+
+    private void onCancel(TaskCancel cancel) {
+        String key = cancel.idempotencyKey();
+        for (TaskExecution execution : running) {
+            if (TaskExecution.attemptKey(execution.dispatch()).equals(key)) {
+                execution.cancel(cancel);
+            }
+        }
+        queued.removeIf(next -> {
+            if (!TaskExecution.attemptKey(next.dispatch()).equals(key)) {
+                return false;
+            }
+            drop(next, cancel);
+            return true;
+        });
+    }
+
+    private void drop(Queued dropped, TaskCancel cancel) {
+        OffsetTracker tracker = dropped.tracker();
+        long offset = dropped.record().offset();
+        TaskExecution.reportCancelledBeforeStart(dropped.dispatch(), trace(dropped.record()), cancel, services)
+                .whenComplete((ignored, e) -> {
+                    if (e == null) {
+                        inbox.add(() -> markDone(tracker, offset));
+                    } else {
+                        log.warn("The cancellation of {} was not published: {}", offset, e.toString());
+                    }
+                });
     }
 
     /** Asks the consumer to stop, letting running tasks finish for up to {@code grace}. */
@@ -202,15 +244,12 @@ final class TypeConsumer implements Runnable {
     private void startQueued() {
         while (!queued.isEmpty() && running.size() < bound && !stopping) {
             Queued next = queued.poll();
-            List<Header> trace = new ArrayList<>(2);
-            Header traceparent = next.record().headers().lastHeader(Headers.TRACEPARENT);
-            Header tracestate = next.record().headers().lastHeader(Headers.TRACESTATE);
-            if (traceparent != null) {
-                trace.add(traceparent);
+            TaskCancel cancel = services.cancels().find(TaskExecution.attemptKey(next.dispatch()));
+            if (cancel != null) {
+                drop(next, cancel);
+                continue;
             }
-            if (tracestate != null) {
-                trace.add(tracestate);
-            }
+            List<Header> trace = trace(next.record());
             OffsetTracker tracker = next.tracker();
             long offset = next.record().offset();
             TaskExecution execution = new TaskExecution(
@@ -231,6 +270,20 @@ final class TypeConsumer implements Runnable {
                 return;
             }
         }
+    }
+
+    /** The trace-context headers of a dispatch record, copied to the events of its attempt. */
+    private static List<Header> trace(ConsumerRecord<byte[], byte[]> record) {
+        List<Header> trace = new ArrayList<>(2);
+        Header traceparent = record.headers().lastHeader(Headers.TRACEPARENT);
+        Header tracestate = record.headers().lastHeader(Headers.TRACESTATE);
+        if (traceparent != null) {
+            trace.add(traceparent);
+        }
+        if (tracestate != null) {
+            trace.add(tracestate);
+        }
+        return trace;
     }
 
     private void finished(TaskExecution execution, OffsetTracker tracker, long offset, boolean published) {

@@ -1,6 +1,7 @@
 package dev.tributary.worker.handler;
 
 import dev.tributary.events.ids.TaskId;
+import dev.tributary.events.task.TaskCommand.CompensatedTask;
 import java.util.Map;
 import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
@@ -13,7 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Output: {@code {"input": <the task's input, or null>, "upstream": {"<task id>": <that
  * task's output>, ...}}}. Upstream entries are sorted by task id; {@code upstream} is {@code {}}
- * for a root task. Because an upstream {@code echo} output itself contains its upstream outputs,
+ * for a root task. A compensation also echoes what it undoes: {@code "compensates": {"input":
+ * <the compensated task's input>, "output": <its output>}}. Because an upstream {@code echo} output itself contains its upstream outputs,
  * the last task of an {@code echo} chain holds the whole chain; in a dense DAG of {@code echo}
  * tasks the output grows with every shared ancestor and may hit {@code
  * tributary.worker.max-output-size}.
@@ -34,6 +36,12 @@ public final class EchoTaskHandler implements TaskHandler {
         ObjectNode upstream = output.putObject("upstream");
         for (Map.Entry<TaskId, JsonNode> entry : new TreeMap<>(context.upstreamOutputs()).entrySet()) {
             upstream.set(entry.getKey().value(), entry.getValue());
+        }
+        CompensatedTask compensates = context.compensates();
+        if (compensates != null) {
+            ObjectNode compensated = output.putObject("compensates");
+            compensated.set("input", compensates.input());
+            compensated.set("output", compensates.output());
         }
         return output;
     }

@@ -3,6 +3,7 @@ package dev.tributary.worker.handler;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.events.task.TaskCommand.CompensatedTask;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -23,8 +24,13 @@ import tools.jackson.databind.node.NullNode;
  * @param upstreamOutputs outputs of the task's direct upstream tasks, keyed by task id
  * @param deadline when the attempt times out, if a timeout is set; the worker interrupts the
  *     handler then
- * @param idempotencyKey {@code workflowId/taskId/attempt}: the same key means the same attempt
+ * @param idempotencyKey {@code workflowId/taskId/attempt} ({@code
+ *     workflowId/taskId/compensation/attempt} for a compensation): the same key means the same
+ *     attempt
  * @param workerId the worker running the attempt
+ * @param compensates for a compensation ({@code kind} {@code COMPENSATION}), the input and output
+ *     of the succeeded task it undoes, each a {@link NullNode} when the task had none; {@code null}
+ *     for a task attempt
  */
 public record TaskContext(
         WorkflowId workflowId,
@@ -36,7 +42,8 @@ public record TaskContext(
         Map<TaskId, JsonNode> upstreamOutputs,
         @Nullable Instant deadline,
         String idempotencyKey,
-        String workerId) {
+        String workerId,
+        @Nullable CompensatedTask compensates) {
 
     public TaskContext {
         Objects.requireNonNull(workflowId, "workflowId");
@@ -47,6 +54,21 @@ public record TaskContext(
         upstreamOutputs = upstreamOutputs == null ? Map.of() : Map.copyOf(upstreamOutputs);
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(workerId, "workerId");
+    }
+
+    /** A context of a task attempt (not a compensation). */
+    public TaskContext(
+            WorkflowId workflowId,
+            TaskId taskId,
+            int attempt,
+            TaskKind kind,
+            String type,
+            JsonNode input,
+            Map<TaskId, JsonNode> upstreamOutputs,
+            @Nullable Instant deadline,
+            String idempotencyKey,
+            String workerId) {
+        this(workflowId, taskId, attempt, kind, type, input, upstreamOutputs, deadline, idempotencyKey, workerId, null);
     }
 
     /** The output of the direct upstream task {@code taskId}; a {@link MissingNode} if none. */

@@ -4,7 +4,10 @@ import static dev.tributary.worker.handler.Contexts.context;
 import static dev.tributary.worker.handler.Contexts.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.ids.TaskId;
+import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.events.task.TaskCommand.CompensatedTask;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +32,26 @@ class EchoTaskHandlerTests {
     @Test
     void aRootTaskWithoutInputEchoesNullAndNoUpstream() {
         assertThat(handler.handle(context("echo", null))).isEqualTo(json("{\"input\": null, \"upstream\": {}}"));
+    }
+
+    @Test
+    void aCompensationAlsoEchoesTheInputAndOutputOfTheTaskItUndoes() {
+        TaskContext compensation = new TaskContext(
+                WorkflowId.of("wf-1"),
+                TaskId.of("charge"),
+                1,
+                TaskKind.COMPENSATION,
+                "echo",
+                json("{\"refund\": true}"),
+                Map.of(),
+                null,
+                "wf-1/charge/compensation/1",
+                "test-worker",
+                new CompensatedTask(json("{\"amount\": 12}"), json("{\"chargeId\": \"c-1\"}")));
+
+        assertThat(handler.handle(compensation))
+                .isEqualTo(json("{\"input\": {\"refund\": true}, \"upstream\": {}, \"compensates\":"
+                        + " {\"input\": {\"amount\": 12}, \"output\": {\"chargeId\": \"c-1\"}}}"));
     }
 
     @Test
