@@ -375,6 +375,10 @@ public final class WorkflowStateMachine {
             // A compensating workflow is failing already; its compensations finish (§4).
             return Transition.unchanged(run);
         }
+        if (run.reruns() > 0 && cancel.requestedAt().isBefore(run.runningSince())) {
+            // A redelivered request that cancelled the run before the rerun.
+            return Transition.unchanged(run);
+        }
         Step step = new Step(run);
         String reason = cancel.reason() == null ? "workflow cancelled" : "workflow cancelled: " + cancel.reason();
         step.endUnfinishedTasks(reason, cancel.requestedAt());

@@ -145,6 +145,26 @@ class WorkflowFailureSemanticsTests {
     }
 
     @Test
+    void deadlineTimerIsDisarmedWhenTheWorkflowIsCancelledOrFails() {
+        apply(accepted(WF, withTimeout(dag("a"), TIMEOUT)));
+        assertThat(apply(new WorkflowCancelRequested(WF, null, T0.plusSeconds(1))))
+                .contains(new CancelTimer(new TimerKey(WF, "deadline/0")));
+
+        run = null;
+        apply(accepted(WF, withTimeout(dag("a"), TIMEOUT)));
+        assertThat(apply(failed(WF, "a", 1, "E", false, T0.plusSeconds(1))))
+                .containsExactly(
+                        new CancelTimer(new TimerKey(WF, "deadline/0")),
+                        new Emit(new WorkflowFailed(
+                                WF,
+                                TaskId.of("a"),
+                                "task 'a' failed: E: boom",
+                                CompensationOutcome.NONE,
+                                T0.plusSeconds(1))));
+        assertThat(machine.pending(run(), T0.plusSeconds(2))).noneMatch(ScheduleTimer.class::isInstance);
+    }
+
+    @Test
     void deadlineCancelsAttemptsInFlightAndRetryWaitsSkipsWaitingTasksAndFailsTheWorkflow() {
         TaskDefinition flaky = task("b", retry(3, Duration.ofMinutes(1), List.of()), null);
         WorkflowDefinition definition = withTimeout(
@@ -406,6 +426,7 @@ class WorkflowFailureSemanticsTests {
                                 due,
                                 new TaskRetryDue(WF, TaskId.of("a"), 2, TaskKind.COMPENSATION, due)));
         assertThat(compensationOf("a")).isEqualTo(TaskStatus.RETRY_WAIT);
+        assertThat(machine.pending(run(), due)).contains(timedOut.getLast()).noneMatch(Dispatch.class::isInstance);
         // the late result of the timed-out compensation attempt is stale
         assertThat(apply(compensationSucceeded(WF, "a", 1, deadline.plusSeconds(1))))
                 .isEmpty();
@@ -601,8 +622,11 @@ class WorkflowFailureSemanticsTests {
                 .containsExactly("wf-1/a/2");
         assertThat(statusOf("b")).isEqualTo(TaskStatus.WAITING);
         assertThat(statusOf("x")).isEqualTo(TaskStatus.SUCCEEDED);
-        // the cancelled attempt's late result is still stale
+        // the cancelled attempt's late result and the redelivered cancel request are stale
         assertThat(apply(succeeded(WF, "a", 1, T0.plusSeconds(3)))).isEmpty();
+        assertThat(apply(new WorkflowCancelRequested(WF, "oops", T0.plusSeconds(1))))
+                .isEmpty();
+        assertThat(run().status()).isEqualTo(WorkflowStatus.RUNNING);
         assertThat(released(apply(succeeded(WF, "a", 2, T0.plusSeconds(3))))).containsExactly("b");
     }
 
