@@ -11,6 +11,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param eventsTopic the history log: consumed, and where the scheduler's own events go
  * @param tasksTopicPrefix prefix of the per-type topics that carry {@code TaskDispatch} commands
+ * @param cancellationsTopic where {@code TaskCancel} commands go, read by every worker instance
  * @param deadLetterTopic where records that cannot be decoded or applied go, reason in headers
  * @param consumerGroup Kafka consumer group of the history consumer (offsets live in PostgreSQL)
  * @param concurrency history consumer threads, each with its own share of the partitions
@@ -26,6 +27,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record SchedulerProperties(
         @DefaultValue(Topics.WORKFLOW_EVENTS) String eventsTopic,
         @DefaultValue(Topics.TASKS_PREFIX) String tasksTopicPrefix,
+        @DefaultValue(Topics.TASK_CANCELLATIONS) String cancellationsTopic,
         @DefaultValue(Topics.DEAD_LETTERS) String deadLetterTopic,
         @DefaultValue("tributary-scheduler") String consumerGroup,
         @DefaultValue("1") int concurrency,
@@ -50,7 +52,7 @@ public record SchedulerProperties(
     }
 
     /**
-     * The timer poller, which appends due retry and timeout events to the log.
+     * The timer poller, which appends due retry, timeout and workflow deadline events to the log.
      *
      * @param enabled whether this instance fires timers (any number of instances may)
      * @param pollInterval how often due timers are looked for; bounds how late a timer fires

@@ -5,13 +5,17 @@ import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.ids.TaskId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,6 +87,51 @@ public final class Dag {
     /** The tasks that directly depend on {@code id}, in submission order. */
     public List<TaskId> dependents(TaskId id) {
         return dependents.getOrDefault(id, List.of());
+    }
+
+    /** Every task downstream of {@code id} (its dependents, theirs, and so on), without {@code id}. */
+    public Set<TaskId> downstream(TaskId id) {
+        Set<TaskId> seen = new LinkedHashSet<>();
+        Deque<TaskId> todo = new ArrayDeque<>(dependents(id));
+        while (!todo.isEmpty()) {
+            TaskId next = todo.poll();
+            if (seen.add(next)) {
+                todo.addAll(dependents(next));
+            }
+        }
+        seen.remove(id);
+        return seen;
+    }
+
+    /**
+     * The given tasks in reverse topological order: each after every given task downstream of it,
+     * ties broken by submission order (the order compensations are listed and may end in).
+     */
+    public List<TaskId> reverseTopological(Collection<TaskId> subset) {
+        List<TaskId> pending = new ArrayList<>();
+        for (TaskId id : tasks.keySet()) {
+            if (subset.contains(id)) {
+                pending.add(id);
+            }
+        }
+        Map<TaskId, Set<TaskId>> after = new HashMap<>();
+        for (TaskId id : pending) {
+            Set<TaskId> below = new LinkedHashSet<>(downstream(id));
+            below.retainAll(pending);
+            after.put(id, below);
+        }
+        List<TaskId> order = new ArrayList<>();
+        Set<TaskId> placed = new HashSet<>();
+        while (!pending.isEmpty()) {
+            TaskId next = pending.stream()
+                    .filter(id -> placed.containsAll(after.get(id)))
+                    .findFirst()
+                    .orElse(pending.getFirst()); // only on a cycle, which a runnable DAG has not
+            pending.remove(next);
+            placed.add(next);
+            order.add(next);
+        }
+        return order;
     }
 
     /** Why this definition cannot run, if it cannot. */

@@ -1,5 +1,6 @@
 package dev.tributary.scheduler.dag;
 
+import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.TaskDefinition;
@@ -12,8 +13,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A task's retry policy and timeouts with every unset field filled in: the task's own value, else
- * the workflow's task defaults, else the scheduler's {@link RetryDefaults}.
+ * A task's (or its compensation's) retry policy and timeouts with every unset field filled in: the
+ * task's own value, else the workflow's task defaults, else the scheduler's {@link RetryDefaults}.
  */
 record EffectivePolicy(
         int maxAttempts,
@@ -26,8 +27,21 @@ record EffectivePolicy(
         @Nullable Duration scheduleToStart) {
 
     static EffectivePolicy of(WorkflowDefinition workflow, TaskDefinition task, RetryDefaults defaults) {
+        return of(workflow, task.retry(), task, defaults);
+    }
+
+    /**
+     * The policy of a task's compensation: the compensation's {@code retry}, then the workflow's
+     * task defaults, then the scheduler's; timeouts as the task's own (then the task defaults).
+     */
+    static EffectivePolicy ofCompensation(WorkflowDefinition workflow, TaskDefinition task, RetryDefaults defaults) {
+        Compensation compensation = task.compensation();
+        return of(workflow, compensation == null ? null : compensation.retry(), task, defaults);
+    }
+
+    private static EffectivePolicy of(
+            WorkflowDefinition workflow, @Nullable RetryPolicy own, TaskDefinition task, RetryDefaults defaults) {
         TaskDefaults taskDefaults = workflow.taskDefaults();
-        @Nullable RetryPolicy own = task.retry();
         @Nullable RetryPolicy inherited = taskDefaults == null ? null : taskDefaults.retry();
         @Nullable TaskTimeout ownTimeout = task.timeout();
         @Nullable TaskTimeout inheritedTimeout = taskDefaults == null ? null : taskDefaults.timeout();

@@ -5,7 +5,9 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
- * One task of a run.
+ * One task of a run, or the compensation of one task (then {@code output} is unused and the
+ * statuses are {@code WAITING}, {@code DISPATCHED}, {@code RUNNING}, {@code RETRY_WAIT}, {@code
+ * SUCCEEDED}, {@code FAILED} or {@code SKIPPED}).
  *
  * @param status where the task stands
  * @param attempt the latest attempt released (0 before the first release); results for any other
@@ -31,7 +33,17 @@ public record TaskState(
 
     /** A task whose dependencies are pending. */
     public static TaskState waiting() {
-        return new TaskState(TaskStatus.WAITING, 0, false, null, null, null, null, null);
+        return waiting(0);
+    }
+
+    /** A task (or compensation) not released yet whose latest attempt was {@code attempt}. */
+    public static TaskState waiting(int attempt) {
+        return new TaskState(TaskStatus.WAITING, attempt, false, null, null, null, null, null);
+    }
+
+    /** Back to {@code WAITING} for a rerun: the attempt counter and last error are kept. */
+    TaskState rerun() {
+        return new TaskState(TaskStatus.WAITING, attempt, false, null, lastError, null, null, null);
     }
 
     TaskState dispatched(int newAttempt, @Nullable Instant newStartBy, @Nullable Instant newDeadline) {

@@ -3,11 +3,13 @@ package dev.tributary.scheduler.history;
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.history.WorkflowEvent;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.outbox.OutboxMessage;
 import dev.tributary.outbox.OutboxWriter;
 import dev.tributary.scheduler.SchedulerProperties;
 import dev.tributary.scheduler.dag.Decision;
+import dev.tributary.scheduler.dag.Decision.CancelAttempt;
 import dev.tributary.scheduler.dag.Decision.CancelTimer;
 import dev.tributary.scheduler.dag.Decision.Dispatch;
 import dev.tributary.scheduler.dag.Decision.Emit;
@@ -23,8 +25,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
- * Makes decisions durable inside the batch transaction: history events and task commands become
- * outbox rows (key = workflow id, a fresh UUID as {@code ce_id}), timers become timer rows.
+ * Makes decisions durable inside the batch transaction: history events, task dispatches (to the
+ * task type's topic) and task cancellations (to the cancellations topic) become outbox rows (key =
+ * workflow id, a fresh UUID as {@code ce_id}), timers become timer rows.
  */
 @Component
 class DecisionWriter {
@@ -62,6 +65,14 @@ class DecisionWriter {
                                 traced.traceparent()));
                     }
                 }
+                case CancelAttempt cancel ->
+                    messages.add(new OutboxMessage(
+                            UUID.randomUUID(),
+                            properties.cancellationsTopic(),
+                            cancel.command().workflowId().value(),
+                            EventTypes.of(TaskCancel.class),
+                            codec.encodeToString(cancel.command()),
+                            traced.traceparent()));
                 case Emit emit -> messages.add(event(emit.event(), traced.traceparent()));
                 case ScheduleTimer timer -> {
                     timerOps.remove(timer.key());

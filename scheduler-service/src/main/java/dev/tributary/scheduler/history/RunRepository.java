@@ -1,5 +1,6 @@
 package dev.tributary.scheduler.history;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.WorkflowDefinition;
@@ -7,6 +8,7 @@ import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.scheduler.dag.Dag;
+import dev.tributary.scheduler.dag.Failure;
 import dev.tributary.scheduler.dag.TaskError;
 import dev.tributary.scheduler.dag.TaskState;
 import dev.tributary.scheduler.dag.TaskStatus;
@@ -32,7 +34,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Loads and saves runs: one {@code workflow_run} row per workflow (definition written once, task
- * states as one jsonb document, an optimistic version) and insert-only {@code task_output} rows.
+ * and compensation states as one jsonb document, an optimistic version) and {@code task_output}
+ * rows (written once per succeeded attempt).
  * Every method works on a whole batch of workflows with a constant number of statements.
  */
 @Repository
@@ -53,9 +56,21 @@ class RunRepository {
 
     /**
      * The {@code state} document: what changes after acceptance, plus the acceptance time at full
-     * precision ({@code accepted_at} keeps microseconds only, for queries).
+     * precision ({@code accepted_at} keeps microseconds only, for queries). The fields after {@code
+     * tasks} came with failure semantics (issue 5) and are optional, so documents written before
+     * them load with their defaults: no compensations, no failure, no reruns, running since
+     * acceptance. They are left out when they hold their default.
      */
-    record StoredState(Instant acceptedAt, LinkedHashMap<String, StoredTask> tasks) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record StoredState(
+            Instant acceptedAt,
+            LinkedHashMap<String, StoredTask> tasks,
+            @Nullable LinkedHashMap<String, StoredTask> compensations,
+            @Nullable Failure failure,
+            @Nullable Failure compensationFailure,
+            @Nullable Integer reruns,
+            @Nullable Instant runningSince,
+            @Nullable LinkedHashMap<String, Integer> compensationAttempts) {}
 
     /** The stored form of one task's state; the output lives in {@code task_output}. */
     record StoredTask(
@@ -173,8 +188,11 @@ class RunRepository {
             return;
         }
         jdbc.batchUpdate(
-                "INSERT INTO scheduler.task_output (workflow_id, task_id, attempt, output) VALUES (?, ?, ?, ?::jsonb)"
-                        + " ON CONFLICT DO NOTHING",
+                // A repeated save changes nothing; the output of a later attempt (a task that ran
+                // again after a rerun) replaces the earlier one.
+                "INSERT INTO scheduler.task_output AS o (workflow_id, task_id, attempt, output)"
+                        + " VALUES (?, ?, ?, ?::jsonb) ON CONFLICT (workflow_id, task_id) DO UPDATE"
+                        + " SET attempt = EXCLUDED.attempt, output = EXCLUDED.output WHERE o.attempt < EXCLUDED.attempt",
                 outputs,
                 outputs.size(),
                 (ps, output) -> {
@@ -199,15 +217,17 @@ class RunRepository {
                     taskId,
                     task == null
                             ? TaskState.waiting()
-                            : new TaskState(
-                                    task.status(),
-                                    task.attempt(),
-                                    task.logged(),
-                                    outputs.get(taskId),
-                                    task.error(),
-                                    task.startBy(),
-                                    task.deadline(),
-                                    task.retryAt()));
+                            // A rerun task keeps its row in task_output until it succeeds again.
+                            : toState(task, task.status() == TaskStatus.SUCCEEDED ? outputs.get(taskId) : null));
+        }
+        Map<TaskId, TaskState> compensations = new LinkedHashMap<>();
+        if (state.compensations() != null) {
+            state.compensations().forEach((taskId, task) -> compensations.put(TaskId.of(taskId), toState(task, null)));
+        }
+        Map<TaskId, Integer> compensationAttempts = new LinkedHashMap<>();
+        if (state.compensationAttempts() != null) {
+            state.compensationAttempts()
+                    .forEach((taskId, attempt) -> compensationAttempts.put(TaskId.of(taskId), attempt));
         }
         String outcomeType = rs.getString("outcome_type");
         String outcomeJson = rs.getString("outcome");
@@ -220,24 +240,55 @@ class RunRepository {
                 WorkflowStatus.valueOf(rs.getString("status")),
                 tasks,
                 outcome,
-                rs.getBoolean("outcome_logged"));
+                rs.getBoolean("outcome_logged"),
+                compensations,
+                state.failure(),
+                state.compensationFailure(),
+                state.reruns() == null ? 0 : state.reruns(),
+                state.runningSince() == null ? state.acceptedAt() : state.runningSince(),
+                compensationAttempts);
         return new Loaded(run, rs.getLong("version"));
+    }
+
+    private static TaskState toState(StoredTask task, @Nullable JsonNode output) {
+        return new TaskState(
+                task.status(),
+                task.attempt(),
+                task.logged(),
+                output,
+                task.error(),
+                task.startBy(),
+                task.deadline(),
+                task.retryAt());
+    }
+
+    private static StoredTask toStored(TaskState task) {
+        return new StoredTask(
+                task.status(),
+                task.attempt(),
+                task.dispatchLogged(),
+                task.lastError(),
+                task.startBy(),
+                task.deadline(),
+                task.retryAt());
     }
 
     private String stateJson(WorkflowRun run) {
         LinkedHashMap<String, StoredTask> stored = new LinkedHashMap<>();
-        run.tasks()
-                .forEach((taskId, task) -> stored.put(
-                        taskId.value(),
-                        new StoredTask(
-                                task.status(),
-                                task.attempt(),
-                                task.dispatchLogged(),
-                                task.lastError(),
-                                task.startBy(),
-                                task.deadline(),
-                                task.retryAt())));
-        return codec.encodeToString(new StoredState(run.acceptedAt(), stored));
+        run.tasks().forEach((taskId, task) -> stored.put(taskId.value(), toStored(task)));
+        LinkedHashMap<String, StoredTask> compensations = new LinkedHashMap<>();
+        run.compensations().forEach((taskId, task) -> compensations.put(taskId.value(), toStored(task)));
+        LinkedHashMap<String, Integer> compensationAttempts = new LinkedHashMap<>();
+        run.compensationAttempts().forEach((taskId, attempt) -> compensationAttempts.put(taskId.value(), attempt));
+        return codec.encodeToString(new StoredState(
+                run.acceptedAt(),
+                stored,
+                compensations.isEmpty() ? null : compensations,
+                run.failure(),
+                run.compensationFailure(),
+                run.reruns() == 0 ? null : run.reruns(),
+                run.runningSince().equals(run.acceptedAt()) ? null : run.runningSince(),
+                compensationAttempts.isEmpty() ? null : compensationAttempts));
     }
 
     private static @Nullable String outcomeType(WorkflowRun run) {

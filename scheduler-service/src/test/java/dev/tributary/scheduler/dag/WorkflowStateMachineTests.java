@@ -30,7 +30,9 @@ import dev.tributary.events.history.WorkflowEvent.WorkflowFailed;
 import dev.tributary.events.history.WorkflowEvent.WorkflowSucceeded;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
+import dev.tributary.scheduler.dag.Decision.CancelAttempt;
 import dev.tributary.scheduler.dag.Decision.CancelTimer;
 import dev.tributary.scheduler.dag.Decision.Dispatch;
 import dev.tributary.scheduler.dag.Decision.Emit;
@@ -292,26 +294,30 @@ class WorkflowStateMachineTests {
     }
 
     @Test
-    void permanentFailureFailsTheWorkflowSkipsWaitingAndCancelsInFlightTasks() {
+    void permanentFailureSkipsDownstreamAndFailsTheWorkflowOnceNothingIsInFlight() {
         apply(accepted(WF, dag("a", "b", "c:a", "d:c")));
         apply(started(WF, "b", 1, T0));
 
-        List<Decision> decisions = apply(failed(WF, "a", 1, "HTTP_404", false, T0.plusSeconds(9)));
+        assertThat(apply(failed(WF, "a", 1, "HTTP_404", false, T0.plusSeconds(9))))
+                .isEmpty();
 
-        assertThat(decisions)
+        assertThat(run().status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(statusOf("a")).isEqualTo(TaskStatus.FAILED);
+        assertThat(run().task(TaskId.of("a")).lastError()).isEqualTo(new TaskError("HTTP_404", "boom"));
+        assertThat(statusOf("b")).isEqualTo(TaskStatus.RUNNING);
+        assertThat(statusOf("c")).isEqualTo(TaskStatus.SKIPPED);
+        assertThat(statusOf("d")).isEqualTo(TaskStatus.SKIPPED);
+
+        assertThat(apply(succeeded(WF, "b", 1, T0.plusSeconds(10))))
                 .containsExactly(new Emit(new WorkflowFailed(
                         WF,
                         TaskId.of("a"),
                         "task 'a' failed: HTTP_404: boom",
                         CompensationOutcome.NONE,
-                        T0.plusSeconds(9))));
+                        T0.plusSeconds(10))));
         assertThat(run().status()).isEqualTo(WorkflowStatus.FAILED);
-        assertThat(statusOf("a")).isEqualTo(TaskStatus.FAILED);
-        assertThat(run().task(TaskId.of("a")).lastError()).isEqualTo(new TaskError("HTTP_404", "boom"));
-        assertThat(statusOf("b")).isEqualTo(TaskStatus.CANCELLED);
-        assertThat(statusOf("c")).isEqualTo(TaskStatus.SKIPPED);
-        assertThat(statusOf("d")).isEqualTo(TaskStatus.SKIPPED);
-        assertThat(apply(succeeded(WF, "b", 1, T0.plusSeconds(10)))).isEmpty();
+        assertThat(statusOf("b")).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(apply(succeeded(WF, "b", 1, T0.plusSeconds(11)))).isEmpty();
     }
 
     @Test
@@ -423,7 +429,11 @@ class WorkflowStateMachineTests {
 
         List<Decision> decisions = apply(new WorkflowCancelRequested(WF, "user", T0.plusSeconds(1)));
 
-        assertThat(decisions).containsExactly(new Emit(new WorkflowCancelled(WF, "user", T0.plusSeconds(1))));
+        assertThat(decisions)
+                .containsExactly(
+                        new CancelAttempt(new TaskCancel(
+                                WF, TaskId.of("a"), 1, TaskKind.TASK, "workflow cancelled: user", T0.plusSeconds(1))),
+                        new Emit(new WorkflowCancelled(WF, "user", T0.plusSeconds(1))));
         assertThat(statusOf("a")).isEqualTo(TaskStatus.CANCELLED);
         assertThat(statusOf("b")).isEqualTo(TaskStatus.SKIPPED);
         assertThat(apply(new WorkflowCancelRequested(WF, "again", T0.plusSeconds(2))))

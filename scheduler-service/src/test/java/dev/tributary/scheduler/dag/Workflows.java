@@ -1,6 +1,7 @@
 package dev.tributary.scheduler.dag;
 
 import dev.tributary.events.codec.EventCodec;
+import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.TaskDefinition;
@@ -54,6 +55,41 @@ final class Workflows {
         return new WorkflowDefinition("test", null, Map.of(), null, defaults, tasks);
     }
 
+    /** A definition whose workflow deadline is {@code timeout} after acceptance (or a rerun). */
+    static WorkflowDefinition withTimeout(WorkflowDefinition definition, Duration timeout) {
+        return new WorkflowDefinition(
+                definition.name(),
+                definition.input(),
+                definition.labels(),
+                timeout,
+                definition.taskDefaults(),
+                definition.tasks());
+    }
+
+    /**
+     * A task like {@link #task} with a compensation of type {@code undo} and input {@code {"undo":
+     * id}}.
+     */
+    static TaskDefinition compensated(
+            String spec,
+            @Nullable RetryPolicy retry,
+            @Nullable TaskTimeout timeout,
+            @Nullable RetryPolicy compensationRetry) {
+        TaskDefinition task = task(spec, retry, timeout);
+        return new TaskDefinition(
+                task.id(),
+                task.type(),
+                task.input(),
+                task.dependsOn(),
+                retry,
+                timeout,
+                new Compensation("undo", json("{\"undo\":\"" + task.id() + "\"}"), compensationRetry));
+    }
+
+    static TaskDefinition compensated(String spec) {
+        return compensated(spec, null, null, null);
+    }
+
     static RetryPolicy retry(int maxAttempts, Duration initialBackoff, List<String> nonRetryable) {
         return new RetryPolicy(maxAttempts, initialBackoff, 2.0, Duration.ofMinutes(1), 0.0, nonRetryable);
     }
@@ -77,5 +113,19 @@ final class Workflows {
 
     static TaskFailed failed(WorkflowId id, String task, int attempt, String code, boolean retryable, Instant at) {
         return new TaskFailed(id, TaskId.of(task), attempt, TaskKind.TASK, code, "boom", retryable, "worker-1", at);
+    }
+
+    static TaskStarted compensationStarted(WorkflowId id, String task, int attempt, Instant at) {
+        return new TaskStarted(id, TaskId.of(task), attempt, TaskKind.COMPENSATION, "worker-1", at);
+    }
+
+    static TaskSucceeded compensationSucceeded(WorkflowId id, String task, int attempt, Instant at) {
+        return new TaskSucceeded(id, TaskId.of(task), attempt, TaskKind.COMPENSATION, null, "worker-1", at);
+    }
+
+    static TaskFailed compensationFailed(
+            WorkflowId id, String task, int attempt, String code, boolean retryable, Instant at) {
+        return new TaskFailed(
+                id, TaskId.of(task), attempt, TaskKind.COMPENSATION, code, "boom", retryable, "worker-1", at);
     }
 }

@@ -6,19 +6,28 @@ import static org.awaitility.Awaitility.await;
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.Headers;
 import dev.tributary.events.codec.EventCodec;
+import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.history.WorkflowEvent;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.history.WorkflowEvent.TaskRetryDue;
+import dev.tributary.events.history.WorkflowEvent.TaskStarted;
 import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
 import dev.tributary.events.history.WorkflowEvent.TasksDispatched;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
+import dev.tributary.events.history.WorkflowEvent.WorkflowCancelRequested;
+import dev.tributary.events.history.WorkflowEvent.WorkflowCancelled;
+import dev.tributary.events.history.WorkflowEvent.WorkflowCompensating;
+import dev.tributary.events.history.WorkflowEvent.WorkflowFailed;
 import dev.tributary.events.history.WorkflowEvent.WorkflowSucceeded;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.events.task.TaskCommand.CompensatedTask;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.scheduler.SchedulerApplication;
 import dev.tributary.testsupport.TestInfra;
@@ -58,10 +67,12 @@ class HistoryConsumerIntegrationTests {
     private static final String EVENTS = TestInfra.uniqueName("wf_events");
     private static final String DEAD_LETTERS = TestInfra.uniqueName("dead_letters");
     private static final String TASKS_PREFIX = TestInfra.uniqueName("tasks") + ".";
+    private static final String CANCELLATIONS = TestInfra.uniqueName("cancellations");
     private static final String GROUP = TestInfra.uniqueName("scheduler");
     private static final String DISPATCHED = EventTypes.of(TasksDispatched.class);
     private static final String DISPATCH = EventTypes.of(TaskDispatch.class);
     private static final String SUCCEEDED = EventTypes.of(WorkflowSucceeded.class);
+    private static final String CANCEL = EventTypes.of(TaskCancel.class);
     private static final EventCodec CODEC = EventCodec.json();
 
     private static SchedulerTestKafka kafka;
@@ -85,6 +96,7 @@ class HistoryConsumerIntegrationTests {
         registry.add("tributary.scheduler.events-topic", () -> EVENTS);
         registry.add("tributary.scheduler.dead-letter-topic", () -> DEAD_LETTERS);
         registry.add("tributary.scheduler.tasks-topic-prefix", () -> TASKS_PREFIX);
+        registry.add("tributary.scheduler.cancellations-topic", () -> CANCELLATIONS);
         registry.add("tributary.scheduler.consumer-group", () -> GROUP);
         registry.add("tributary.scheduler.poll-timeout", () -> "200ms");
         registry.add("tributary.scheduler.timers.poll-interval", () -> "100ms");
@@ -276,6 +288,95 @@ class HistoryConsumerIntegrationTests {
                 .containsExactly(wf.value() + "/flaky/1", wf.value() + "/flaky/2");
     }
 
+    @Test
+    void cancelRequestWritesATaskCancelPerAttemptInFlightToTheCancellationsTopic() {
+        WorkflowId wf = newWorkflow();
+        produce(accepted(wf, definition(task("a"), task("b"), task("c", "a", "b"))));
+        awaitOutbox(wf, 3);
+        produce(new TaskStarted(wf, TaskId.of("a"), 1, TaskKind.TASK, "test-worker", Instant.now()));
+        Instant requestedAt = Instant.now();
+
+        produce(new WorkflowCancelRequested(wf, "customer request", requestedAt));
+
+        awaitOutbox(wf, 6);
+        List<Map<String, Object>> cancels = jdbc.queryForList(
+                "SELECT topic, type, payload::text AS payload FROM scheduler.outbox"
+                        + " WHERE aggregate_id = ? AND topic = ? ORDER BY created_at, id",
+                wf.value(),
+                CANCELLATIONS);
+        assertThat(cancels).hasSize(2).allSatisfy(row -> assertThat(row).containsEntry("type", CANCEL));
+        assertThat(cancels)
+                .extracting(row -> CODEC.decode((String) row.get("payload"), TaskCancel.class))
+                .containsExactly(
+                        new TaskCancel(
+                                wf,
+                                TaskId.of("a"),
+                                1,
+                                TaskKind.TASK,
+                                "workflow cancelled: customer request",
+                                requestedAt),
+                        new TaskCancel(
+                                wf,
+                                TaskId.of("b"),
+                                1,
+                                TaskKind.TASK,
+                                "workflow cancelled: customer request",
+                                requestedAt));
+        assertThat(lastOutboxType(wf)).isEqualTo(EventTypes.of(WorkflowCancelled.class));
+        assertThat(runStatus(wf)).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void failedWorkflowCompensatesItsSucceededTaskAndEndsFailedCompensated() {
+        WorkflowId wf = newWorkflow();
+        TaskDefinition reserve = new TaskDefinition(
+                TaskId.of("reserve"),
+                "noop",
+                json("{\"sku\":\"x\"}"),
+                null,
+                null,
+                null,
+                new Compensation("release", json("{\"why\":\"saga\"}"), null));
+        produce(accepted(wf, definition(reserve, task("charge", "reserve"))));
+        awaitOutbox(wf, 2);
+        produce(succeeded(wf, "reserve", "{\"reservation\":7}"));
+        awaitOutbox(wf, 4);
+
+        produce(new TaskFailed(
+                wf, TaskId.of("charge"), 1, TaskKind.TASK, "DECLINED", "card declined", false, "w", Instant.now()));
+
+        awaitOutbox(wf, 7);
+        WorkflowCompensating compensating = CODEC.decode(
+                outboxPayloads(wf, EventTypes.of(WorkflowCompensating.class)).getFirst(), WorkflowCompensating.class);
+        assertThat(compensating.failedTask()).isEqualTo(TaskId.of("charge"));
+        assertThat(compensating.compensationOrder()).containsExactly(TaskId.of("reserve"));
+        TaskDispatch undo = commands(wf).getLast();
+        assertThat(undo.kind()).isEqualTo(TaskKind.COMPENSATION);
+        assertThat(undo.type()).isEqualTo("release");
+        assertThat(undo.idempotencyKey()).isEqualTo(wf.value() + "/reserve/compensation/1");
+        assertThat(undo.compensates())
+                .isEqualTo(new CompensatedTask(json("{\"sku\":\"x\"}"), json("{\"reservation\":7}")));
+        assertThat(outboxTopics(wf)).contains(TASKS_PREFIX + "release");
+        assertThat(runStatus(wf)).isEqualTo("COMPENSATING");
+
+        produce(new TaskStarted(wf, TaskId.of("reserve"), 1, TaskKind.COMPENSATION, "w", Instant.now()));
+        produce(new TaskSucceeded(wf, TaskId.of("reserve"), 1, TaskKind.COMPENSATION, null, "w", Instant.now()));
+
+        awaitOutbox(wf, 8);
+        WorkflowFailed failed = CODEC.decode(
+                outboxPayloads(wf, EventTypes.of(WorkflowFailed.class)).getFirst(), WorkflowFailed.class);
+        assertThat(failed.compensation()).isEqualTo(CompensationOutcome.COMPENSATED);
+        assertThat(failed.failedTask()).isEqualTo(TaskId.of("charge"));
+        assertThat(failed.reason()).isEqualTo("task 'charge' failed: DECLINED: card declined");
+        assertThat(runStatus(wf)).isEqualTo("FAILED");
+        assertThat(jdbc.queryForObject(
+                        "SELECT state -> 'compensations' -> 'reserve' ->> 'status' FROM scheduler.workflow_run"
+                                + " WHERE workflow_id = ?",
+                        String.class,
+                        wf.value()))
+                .isEqualTo("SUCCEEDED");
+    }
+
     // --- helpers ---
 
     private static WorkflowId newWorkflow() {
@@ -378,6 +479,11 @@ class HistoryConsumerIntegrationTests {
                 "SELECT topic FROM scheduler.outbox WHERE aggregate_id = ? ORDER BY created_at, id",
                 String.class,
                 wf.value());
+    }
+
+    private String runStatus(WorkflowId wf) {
+        return jdbc.queryForObject(
+                "SELECT status FROM scheduler.workflow_run WHERE workflow_id = ?", String.class, wf.value());
     }
 
     private String lastOutboxType(WorkflowId wf) {

@@ -8,6 +8,7 @@ import dev.tributary.consumer.OffsetStore.Advance;
 import dev.tributary.consumer.OffsetStore.ConsumerFencedException;
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.codec.EventCodec;
+import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.TaskDefinition;
@@ -20,6 +21,7 @@ import dev.tributary.events.history.WorkflowEvent.TaskRetryDue;
 import dev.tributary.events.history.WorkflowEvent.TaskStarted;
 import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
+import dev.tributary.events.history.WorkflowEvent.WorkflowRetryRequested;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.scheduler.SchedulerApplication;
@@ -141,9 +143,32 @@ class SchedulerStoreIntegrationTests {
                                 wf, TaskId.of("c"), 1, TaskKind.TASK, "BAD", "no", false, "w", T0.plusSeconds(5)))
                 .run();
         assertThat(failed).isNotNull();
+        // b still waits for its retry, so the run records the failure and keeps running
+        assertThat(failed.status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(failed.failure()).isNotNull();
         runs.saveAll(List.of(new Save(failed, reloaded)));
+        Loaded failing = runs.load(List.of(wf)).get(wf);
+        assertThat(failing.run()).isEqualTo(failed);
+
+        WorkflowRun done = machine.applyAll(
+                        failing.run(),
+                        List.of(
+                                new TaskRetryDue(wf, TaskId.of("b"), 2, TaskKind.TASK, T0.plusSeconds(6)),
+                                new TaskFailed(
+                                        wf,
+                                        TaskId.of("b"),
+                                        2,
+                                        TaskKind.TASK,
+                                        "BAD",
+                                        "no",
+                                        false,
+                                        "w",
+                                        T0.plusSeconds(7))))
+                .run();
+        assertThat(done).isNotNull();
+        runs.saveAll(List.of(new Save(done, failing)));
         WorkflowRun ended = runs.load(List.of(wf)).get(wf).run();
-        assertThat(ended).isEqualTo(failed);
+        assertThat(ended).isEqualTo(done);
         assertThat(ended.status()).isEqualTo(WorkflowStatus.FAILED);
         assertThat(ended.outcome()).isNotNull();
     }
@@ -217,6 +242,101 @@ class SchedulerStoreIntegrationTests {
         assertThat(jdbc.queryForList(
                         "SELECT timer_key FROM scheduler.timer WHERE workflow_id = ?", String.class, wf.value()))
                 .containsExactly(later.name());
+    }
+
+    @Test
+    void compensationFailureAndRerunRoundTripAndARerunTasksNewOutputReplacesTheOldOne() {
+        WorkflowId wf = WorkflowId.of(TestInfra.uniqueName("wf"));
+        TaskDefinition a = new TaskDefinition(
+                TaskId.of("a"), "noop", null, null, null, null, new Compensation("undo", json("{}"), null));
+        WorkflowDefinition definition = new WorkflowDefinition(
+                "saga", null, Map.of(), Duration.ofHours(1), null, List.of(a, task("b", null, null, "a")));
+        WorkflowRun compensating = machine.applyAll(
+                        null,
+                        List.of(
+                                new WorkflowAccepted(wf, definition, T0),
+                                new TaskSucceeded(wf, TaskId.of("a"), 1, TaskKind.TASK, json("{\"v\":1}"), "w", T0),
+                                new TaskFailed(
+                                        wf,
+                                        TaskId.of("b"),
+                                        1,
+                                        TaskKind.TASK,
+                                        "E",
+                                        "no",
+                                        false,
+                                        "w",
+                                        T0.plusSeconds(1))))
+                .run();
+        assertThat(compensating).isNotNull();
+        assertThat(compensating.status()).isEqualTo(WorkflowStatus.COMPENSATING);
+        Loaded stored = save(compensating, null);
+        assertThat(stored.run()).isEqualTo(compensating);
+
+        WorkflowRun failed = machine.apply(
+                        stored.run(),
+                        new TaskSucceeded(wf, TaskId.of("a"), 1, TaskKind.COMPENSATION, null, "w", T0.plusSeconds(2)))
+                .run();
+        assertThat(failed).isNotNull();
+        stored = save(failed, stored);
+        assertThat(stored.run()).isEqualTo(failed);
+
+        WorkflowRun rerun = machine.apply(stored.run(), new WorkflowRetryRequested(wf, null, T0.plusSeconds(60)))
+                .run();
+        assertThat(rerun).isNotNull();
+        assertThat(rerun.reruns()).isEqualTo(1);
+        assertThat(rerun.compensationAttempts()).containsEntry(TaskId.of("a"), 1);
+        stored = save(rerun, stored);
+        assertThat(stored.run()).isEqualTo(rerun);
+        assertThat(stored.run().task(TaskId.of("a")).output()).isNull();
+
+        WorkflowRun again = machine.apply(
+                        stored.run(),
+                        new TaskSucceeded(
+                                wf, TaskId.of("a"), 2, TaskKind.TASK, json("{\"v\":2}"), "w", T0.plusSeconds(61)))
+                .run();
+        assertThat(again).isNotNull();
+        stored = save(again, stored);
+        assertThat(stored.run()).isEqualTo(again);
+        assertThat(stored.run().task(TaskId.of("a")).output()).isEqualTo(json("{\"v\":2}"));
+    }
+
+    @Test
+    void stateWrittenBeforeFailureSemanticsLoadsWithDefaults() {
+        WorkflowId wf = WorkflowId.of(TestInfra.uniqueName("wf"));
+        WorkflowDefinition definition =
+                new WorkflowDefinition("old", null, Map.of(), null, null, List.of(task("a", null, null)));
+        jdbc.update(
+                """
+                INSERT INTO scheduler.workflow_run (workflow_id, status, definition, accepted_at, state,
+                    outcome_type, outcome, outcome_logged, version)
+                VALUES (?, 'RUNNING', ?::jsonb, ?, ?::jsonb, NULL, NULL, false, 3)
+                """,
+                wf.value(),
+                EventCodec.json().encodeToString(definition),
+                java.time.OffsetDateTime.ofInstant(T0, java.time.ZoneOffset.UTC),
+                "{\"acceptedAt\":\"" + T0 + "\",\"tasks\":{\"a\":{\"status\":\"DISPATCHED\",\"attempt\":1,"
+                        + "\"logged\":true,\"error\":null,\"startBy\":null,\"deadline\":null,\"retryAt\":null}}}");
+
+        Loaded loaded = runs.load(List.of(wf)).get(wf);
+
+        assertThat(loaded.version()).isEqualTo(3);
+        WorkflowRun run = loaded.run();
+        assertThat(run.status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(run.task(TaskId.of("a")).status()).isEqualTo(TaskStatus.DISPATCHED);
+        assertThat(run.compensations()).isEmpty();
+        assertThat(run.failure()).isNull();
+        assertThat(run.reruns()).isZero();
+        assertThat(run.runningSince()).isEqualTo(T0);
+        assertThat(run.compensationAttempts()).isEmpty();
+        assertThat(machine.apply(run, new TaskSucceeded(wf, TaskId.of("a"), 1, TaskKind.TASK, null, "w", T0))
+                        .run()
+                        .status())
+                .isEqualTo(WorkflowStatus.SUCCEEDED);
+    }
+
+    private Loaded save(WorkflowRun run, @Nullable Loaded previous) {
+        runs.saveAll(List.of(new Save(run, previous)));
+        return runs.load(List.of(run.id())).get(run.id());
     }
 
     private static TaskDefinition task(
