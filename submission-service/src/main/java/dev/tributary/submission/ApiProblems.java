@@ -30,7 +30,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Rejected submissions list each problem as {@code errors: [{pointer, reason}]}, bad query
  * parameters as {@code errors: [{parameter, reason}]}, bad control request bodies as {@code errors:
  * [{pointer, reason}]}, control requests the status does not allow as {@code 409} with {@code
- * workflowId}, {@code status} and {@code action}; problems name the
+ * workflowId}, {@code workflowStatus} and {@code action}; problems name the
  * ids involved and quote no more than short, truncated values. Spring MVC's own errors (unsupported
  * media type, unknown path, ...) are handled by the base class, also as problems.
  */
@@ -121,7 +121,7 @@ class ApiProblems extends ResponseEntityExceptionHandler {
                 "Workflow '" + clip(e.workflowId()) + "' is " + e.status() + ": " + e.why() + ". Nothing was written.",
                 request);
         problem.setProperty("workflowId", clip(e.workflowId()));
-        problem.setProperty("status", e.status().name());
+        problem.setProperty("workflowStatus", e.status().name());
         problem.setProperty("action", e.action().name());
         return respond(problem);
     }
