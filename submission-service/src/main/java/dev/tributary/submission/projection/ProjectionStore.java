@@ -367,9 +367,9 @@ class ProjectionStore {
         values.add(error == null ? null : error.code());
         values.add(error == null ? null : error.message());
         values.add(error == null ? null : error.retryable());
-        values.add(jsonText(CODEC.mapper().valueToTree(task.attempts())));
+        values.add(jsonText(task.attempts()));
         TaskCompensation compensation = task.compensation();
-        values.add(compensation == null ? null : jsonText(CODEC.mapper().valueToTree(compensation)));
+        values.add(compensation == null ? null : jsonText(compensation));
         return values;
     }
 
@@ -409,12 +409,16 @@ class ProjectionStore {
         }
     }
 
-    private static String jsonText(JsonNode node) {
-        return CODEC.encodeToString(PgText.clean(node));
+    /** JSON for a jsonb column; a NUL (which jsonb cannot store) is replaced, as in outputs. */
+    private static String jsonText(Object value) {
+        String json = CODEC.encodeToString(value);
+        return json.contains("\\u0000")
+                ? CODEC.encodeToString(PgText.clean(CODEC.mapper().valueToTree(value)))
+                : json;
     }
 
     private static @Nullable String origin(@Nullable Origin origin) {
-        return origin == null ? null : jsonText(CODEC.mapper().valueToTree(origin));
+        return origin == null ? null : jsonText(origin);
     }
 
     private static List<TaskAttempt> attempts(@Nullable String json) {
