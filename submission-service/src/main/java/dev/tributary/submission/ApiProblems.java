@@ -1,5 +1,8 @@
 package dev.tributary.submission;
 
+import dev.tributary.submission.control.ControlAction;
+import dev.tributary.submission.control.InvalidControlRequestException;
+import dev.tributary.submission.control.WorkflowStateConflictException;
 import dev.tributary.submission.intake.InvalidSubmissionException;
 import dev.tributary.submission.intake.PayloadTooLargeException;
 import dev.tributary.submission.intake.WorkflowConflictException;
@@ -25,7 +28,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /**
  * Maps every error of the HTTP API to an RFC 9457 problem ({@code application/problem+json}).
  * Rejected submissions list each problem as {@code errors: [{pointer, reason}]}, bad query
- * parameters as {@code errors: [{parameter, reason}]}; problems name the
+ * parameters as {@code errors: [{parameter, reason}]}, bad control request bodies as {@code errors:
+ * [{pointer, reason}]}, control requests the status does not allow as {@code 409} with {@code
+ * workflowId}, {@code workflowStatus} and {@code action}; problems name the
  * ids involved and quote no more than short, truncated values. Spring MVC's own errors (unsupported
  * media type, unknown path, ...) are handled by the base class, also as problems.
  */
@@ -86,6 +91,38 @@ class ApiProblems extends ResponseEntityExceptionHandler {
                 "No workflow has the id '" + clip(e.workflowId()) + "'.",
                 request);
         problem.setProperty("workflowId", clip(e.workflowId()));
+        return respond(problem);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> invalidControlRequest(InvalidControlRequestException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(
+                HttpStatus.BAD_REQUEST,
+                "invalid-control-request",
+                "Invalid request body",
+                "The body must be empty or {\"reason\": \"...\"}; problem at "
+                        + String.join(
+                                ", ",
+                                e.errors().stream()
+                                        .map(error -> error.pointer().isEmpty() ? "the body" : error.pointer())
+                                        .toList())
+                        + ". Nothing was written.",
+                request);
+        problem.setProperty("errors", e.errors());
+        return respond(problem);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> stateConflict(WorkflowStateConflictException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(
+                HttpStatus.CONFLICT,
+                "workflow-state-conflict",
+                e.action() == ControlAction.CANCEL ? "Workflow cannot be cancelled" : "Workflow cannot be retried",
+                "Workflow '" + clip(e.workflowId()) + "' is " + e.status() + ": " + e.why() + ". Nothing was written.",
+                request);
+        problem.setProperty("workflowId", clip(e.workflowId()));
+        problem.setProperty("workflowStatus", e.status().name());
+        problem.setProperty("action", e.action().name());
         return respond(problem);
     }
 

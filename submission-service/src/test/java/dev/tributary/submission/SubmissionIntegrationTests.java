@@ -127,6 +127,16 @@ class SubmissionIntegrationTests {
         JsonNode paths = apiDocs.json().get("paths");
         assertThat(paths.has("/api/v1/workflows")).isTrue();
         assertThat(paths.has("/api/v1/workflows/{id}")).isTrue();
+        assertThat(paths.get("/api/v1/workflows/{id}/cancel")
+                        .get("post")
+                        .get("responses")
+                        .has("409"))
+                .isTrue();
+        assertThat(paths.get("/api/v1/workflows/{id}/retry")
+                        .get("post")
+                        .get("responses")
+                        .has("202"))
+                .isTrue();
         assertThat(paths.get("/api/v1/workflows").get("post").get("requestBody").toString())
                 .contains("WorkflowSubmission");
         assertThat(api.get("/swagger-ui.html", "text/html").status()).isIn(200, 302);

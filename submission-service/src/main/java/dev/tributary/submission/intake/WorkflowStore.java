@@ -5,6 +5,7 @@ import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.definition.WorkflowSubmission;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.outbox.OutboxMessage;
@@ -104,7 +105,7 @@ class WorkflowStore {
             ps.setString(5, TaskStatus.WAITING.name());
             ps.setObject(6, timestamp);
         });
-        WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now);
+        WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now, Origin.http());
         outbox.append(new OutboxMessage(
                 uuids.next(),
                 eventsTopic,

@@ -2,6 +2,8 @@ package dev.tributary.submission.projection;
 
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
 import dev.tributary.submission.query.WorkflowStatus;
 import java.time.Instant;
@@ -22,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  * @param finishedAt when it succeeded, failed or was cancelled
  * @param reason why it failed or was cancelled
  * @param failedTask the task whose failure ended it, if one did
+ * @param compensation what the compensations achieved, once {@code WorkflowFailed} said so
+ * @param origin where the workflow came from, as its {@code WorkflowAccepted} said; rows are loaded
+ *     without it (it never changes after the acceptance, and the store keeps the stored one)
  * @param tasks every task by id, in submission order (read-only)
  * @param definition the definition, present when the workflow came from the log in this batch
  *     or when a failure needs the task's retry policy; otherwise not loaded
@@ -35,6 +40,8 @@ record ProjectedWorkflow(
         @Nullable Instant finishedAt,
         @Nullable String reason,
         @Nullable String failedTask,
+        @Nullable CompensationOutcome compensation,
+        @Nullable Origin origin,
         Map<String, ProjectedTask> tasks,
         @Nullable WorkflowDefinition definition) {
 
@@ -59,6 +66,8 @@ record ProjectedWorkflow(
                 null,
                 null,
                 null,
+                null,
+                accepted.origin(),
                 tasks,
                 accepted.definition());
     }
@@ -70,12 +79,25 @@ record ProjectedWorkflow(
                 || !Objects.equals(startedAt, other.startedAt)
                 || !Objects.equals(finishedAt, other.finishedAt)
                 || !Objects.equals(reason, other.reason)
-                || !Objects.equals(failedTask, other.failedTask);
+                || !Objects.equals(failedTask, other.failedTask)
+                || compensation != other.compensation
+                || !Objects.equals(origin, other.origin);
     }
 
     /** The same workflow with the definition attached (for the retry policy of its tasks). */
     ProjectedWorkflow withDefinition(WorkflowDefinition loaded) {
         return new ProjectedWorkflow(
-                id, status, createdAt, updatedAt, startedAt, finishedAt, reason, failedTask, tasks, loaded);
+                id,
+                status,
+                createdAt,
+                updatedAt,
+                startedAt,
+                finishedAt,
+                reason,
+                failedTask,
+                compensation,
+                origin,
+                tasks,
+                loaded);
     }
 }

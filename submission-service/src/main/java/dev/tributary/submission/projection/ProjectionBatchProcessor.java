@@ -5,6 +5,7 @@ import dev.tributary.consumer.DeadLetters;
 import dev.tributary.consumer.OffsetStore;
 import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
+import dev.tributary.events.history.WorkflowEvent.TaskRetryDue;
 import dev.tributary.events.history.WorkflowEvent.TaskTimedOut;
 import dev.tributary.submission.projection.HistoryRecord.Event;
 import dev.tributary.submission.projection.HistoryRecord.Reject;
@@ -131,8 +132,11 @@ class ProjectionBatchProcessor implements BatchHandler {
             byWorkflow
                     .computeIfAbsent(event.workflowId(), id -> new ArrayList<>())
                     .add(event);
-            if (event.event() instanceof TaskFailed || event.event() instanceof TaskTimedOut) {
-                needDefinition.add(event.workflowId()); // the forecast of a retry needs the policy
+            if (event.event() instanceof TaskFailed
+                    || event.event() instanceof TaskTimedOut
+                    || event.event() instanceof TaskRetryDue) {
+                // the forecast of a retry needs the policy, skipping downstream tasks the dependencies
+                needDefinition.add(event.workflowId());
             }
         }
         Map<String, ProjectedWorkflow> loaded = store.load(byWorkflow.keySet(), needDefinition);

@@ -1,11 +1,14 @@
 package dev.tributary.submission.projection;
 
+import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.history.WorkflowEvent;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
 import dev.tributary.events.history.WorkflowEvent.DispatchedTask;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.history.WorkflowEvent.TaskRetryDue;
@@ -19,42 +22,68 @@ import dev.tributary.events.history.WorkflowEvent.WorkflowCancelRequested;
 import dev.tributary.events.history.WorkflowEvent.WorkflowCancelled;
 import dev.tributary.events.history.WorkflowEvent.WorkflowCompensating;
 import dev.tributary.events.history.WorkflowEvent.WorkflowFailed;
+import dev.tributary.events.history.WorkflowEvent.WorkflowRetryRequested;
 import dev.tributary.events.history.WorkflowEvent.WorkflowSucceeded;
+import dev.tributary.events.history.WorkflowEvent.WorkflowTimedOut;
 import dev.tributary.events.ids.TaskId;
+import dev.tributary.submission.query.AttemptStatus;
+import dev.tributary.submission.query.TaskAttempt;
+import dev.tributary.submission.query.TaskAttempt.LateResult;
+import dev.tributary.submission.query.TaskCompensation;
 import dev.tributary.submission.query.TaskError;
 import dev.tributary.submission.query.TaskStatus;
 import dev.tributary.submission.query.WorkflowStatus;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The projection as a pure function: (projected workflow, history event) → projected workflow. No
- * clock, no I/O; every time comes from the event, so folding the same log gives the same rows.
+ * clock, no I/O; every time comes from the event, so folding the same log gives the same rows. It
+ * mirrors the scheduler's rules of {@code docs/failure-semantics.md}.
  *
  * <ul>
  *   <li>A workflow the projection does not know is created by its {@code WorkflowAccepted} (the log
  *       is the source of truth, also for workflows submitted elsewhere); any other event about an
  *       unknown workflow is ignored.
- *   <li>Statuses only move forward. A task follows the attempts of the log: an event about a newer
- *       attempt supersedes the current one (the relay may deliver a worker's {@code TaskStarted}
- *       before the scheduler's {@code TasksDispatched}), an event about an older attempt is stale,
- *       and a result for an attempt that is already finished changes nothing. Once a task has
- *       succeeded, been skipped or cancelled, nothing changes it.
- *   <li>Task events count only while the workflow is {@code ACCEPTED} or {@code RUNNING}, as for
- *       the scheduler. Events about compensation attempts are history only (shown by {@code
- *       /events}); they do not change the task rows.
+ *   <li>Every attempt of every task, and of its compensation, is recorded as the log shows it
+ *       (released, started, succeeded, failed, timed out, cancelled). A result for an attempt the
+ *       scheduler had stopped waiting for (timed out, or cancelled by the workflow's end) is recorded
+ *       on that attempt as its late result and changes nothing else.
+ *   <li>Statuses move forward, with one exception: a {@code WorkflowRetryRequested} takes a {@code
+ *       FAILED} or {@code CANCELLED} workflow back to {@code RUNNING} and its tasks that did not
+ *       succeed (or whose compensation undid them) back to {@code WAITING}, keeping their attempts.
+ *       A task follows the attempts of the log: an event about a newer attempt supersedes the
+ *       current one (the relay may deliver a worker's {@code TaskStarted} before the scheduler's
+ *       {@code TasksDispatched}), an event about an older attempt is stale, and a result for an
+ *       attempt that is already finished changes nothing. Once a task has succeeded, been skipped
+ *       or cancelled, only a rerun changes it.
+ *   <li>Task events count only while the workflow is {@code ACCEPTED} or {@code RUNNING};
+ *       compensation events only while it is {@code COMPENSATING}, for the tasks its {@code
+ *       WorkflowCompensating} named.
  *   <li>A failed attempt shows {@code RETRY_WAIT} when the scheduler is expected to retry it (the
  *       error is retryable, its code is not listed as non-retryable and attempts remain under the
- *       task's retry policy, else the workflow's task defaults, else {@code defaultMaxAttempts}),
- *       otherwise {@code FAILED}. That is a forecast the log then settles: the next attempt's
- *       release makes the task {@code DISPATCHED}, a {@code WorkflowFailed} naming it makes it
- *       {@code FAILED}.
+ *       task's retry policy — the compensation's for a compensation —, else the workflow's task
+ *       defaults, else {@code defaultMaxAttempts}), otherwise {@code FAILED}. That is a forecast the
+ *       log then settles: a {@code TaskRetryDue} for the next attempt makes a {@code FAILED} one
+ *       {@code RETRY_WAIT}, a {@code WorkflowFailed} naming a task makes it {@code FAILED}.
+ *   <li>A task that failed for good skips its transitive downstream tasks at once; the workflow
+ *       stays {@code RUNNING} until the scheduler's {@code WorkflowCompensating} or {@code
+ *       WorkflowFailed}. A compensation that failed for good skips the compensations not released
+ *       yet. A forecast settled the other way takes those skips back.
  *   <li>When the workflow ends (or starts compensating), tasks never released become {@code
  *       SKIPPED} and attempts still out or waiting for a retry become {@code CANCELLED}, as the
- *       scheduler decides them.
+ *       scheduler decides them. {@code WorkflowTimedOut} and {@code WorkflowCancelRequested} are
+ *       history only: the scheduler's {@code WorkflowFailed}, {@code WorkflowCompensating} or {@code
+ *       WorkflowCancelled} follows when they take effect.
  * </ul>
  */
 final class ProjectionRules {
@@ -94,34 +123,32 @@ final class ProjectionRules {
         return switch (event) {
             case WorkflowAccepted accepted -> accepted(workflow, accepted);
             case WorkflowCancelRequested ignored -> workflow; // history only; the scheduler decides
-            case WorkflowEvent.WorkflowRetryRequested ignored -> workflow; // reruns: issue 5
-            case WorkflowEvent.WorkflowTimedOut ignored -> workflow; // the scheduler's WorkflowFailed follows
+            case WorkflowRetryRequested retry -> rerun(workflow, retry);
+            case WorkflowTimedOut ignored -> workflow; // the scheduler's WorkflowFailed/Compensating follows
             case TasksDispatched dispatched -> dispatched(workflow, dispatched);
             case TaskStarted started -> started(workflow, started);
             case TaskSucceeded succeeded -> succeeded(workflow, succeeded);
-            case TaskFailed failed ->
-                attemptFailed(
-                        workflow,
-                        failed.taskId(),
-                        failed.attempt(),
-                        failed.kind(),
-                        new TaskError(failed.errorCode(), failed.message(), failed.retryable()),
-                        failed.workerId(),
-                        failed.finishedAt(),
-                        false);
+            case TaskFailed failed -> failed(workflow, failed);
             case TaskTimedOut timedOut -> timedOut(workflow, timedOut);
             case TaskRetryDue due -> retryDue(workflow, due);
             case WorkflowSucceeded succeeded ->
-                ended(workflow, WorkflowStatus.SUCCEEDED, succeeded.finishedAt(), null, null);
+                ended(workflow, WorkflowStatus.SUCCEEDED, succeeded.finishedAt(), null, null, null);
             case WorkflowCompensating compensating -> compensating(workflow, compensating);
             case WorkflowFailed failed ->
-                ended(workflow, WorkflowStatus.FAILED, failed.finishedAt(), failed.reason(), failed.failedTask());
+                ended(
+                        workflow,
+                        WorkflowStatus.FAILED,
+                        failed.finishedAt(),
+                        failed.reason(),
+                        failed.failedTask(),
+                        failed.compensation());
             case WorkflowCancelled cancelled ->
                 ended(
                         workflow,
                         WorkflowStatus.CANCELLED,
                         cancelled.finishedAt(),
                         cancelled.reason() == null ? "cancelled" : cancelled.reason(),
+                        null,
                         null);
         };
     }
@@ -142,122 +169,289 @@ final class ProjectionRules {
         }
         Change change = new Change(workflow);
         change.running(accepted.acceptedAt());
+        change.origin = accepted.origin();
+        return change.finish();
+    }
+
+    private static ProjectedWorkflow rerun(ProjectedWorkflow workflow, WorkflowRetryRequested retry) {
+        if (workflow.status() != WorkflowStatus.FAILED && workflow.status() != WorkflowStatus.CANCELLED) {
+            return workflow;
+        }
+        Instant at = retry.requestedAt();
+        Change change = new Change(workflow);
+        change.status = WorkflowStatus.RUNNING;
+        change.finishedAt = null;
+        change.reason = null;
+        change.failedTask = null;
+        change.compensation = null;
+        change.touch(at);
+        workflow.tasks().forEach((taskId, task) -> {
+            TaskCompensation compensation = task.compensation();
+            boolean undone = compensation != null && compensation.status() == TaskStatus.SUCCEEDED;
+            if (task.status() != TaskStatus.SUCCEEDED || undone) {
+                change.put(taskId, task.rerun(at), at);
+            } else if (compensation != null) {
+                change.put(taskId, task.withCompensation(null), at);
+            }
+        });
         return change.finish();
     }
 
     private static ProjectedWorkflow dispatched(ProjectedWorkflow workflow, TasksDispatched dispatched) {
-        if (!workflow.status().acceptsTaskEvents()) {
-            return workflow;
-        }
         Instant at = dispatched.dispatchedAt();
         Change change = new Change(workflow);
-        change.running(at);
+        if (workflow.status().acceptsTaskEvents()) {
+            change.running(at);
+        }
         for (DispatchedTask released : dispatched.tasks()) {
             String taskId = released.taskId().value();
             ProjectedTask task = change.task(taskId);
-            if (released.kind() != TaskKind.TASK || task == null || released.attempt() < 1) {
+            int attempt = released.attempt();
+            if (task == null || attempt < 1) {
                 continue;
             }
-            if (released.attempt() > task.attempt() && !task.status().isSettled()) {
-                change.put(taskId, task.dispatched(released.attempt(), at, released.deadline()), at);
-            } else if (released.attempt() == task.attempt() && task.dispatchedAt() == null) {
-                // A worker's event about this attempt came first; the release only adds its times.
-                change.putQuietly(taskId, task.dispatchSeen(at, released.deadline()));
+            TaskAttempt recorded = task.attemptRecord(released.kind(), attempt);
+            if (recorded == null) {
+                task = change.record(
+                        taskId, task, TaskAttempt.dispatched(attempt, released.kind(), at, released.deadline()));
+            } else if (recorded.dispatchedAt() == null) {
+                task = change.record(taskId, task, recorded.withRelease(at, released.deadline()));
+            }
+            if (released.kind() == TaskKind.TASK) {
+                if (!workflow.status().acceptsTaskEvents()) {
+                    continue;
+                }
+                if (attempt > task.attempt() && !task.status().isSettled()) {
+                    change.put(taskId, task.dispatched(attempt, at, released.deadline()), at);
+                } else if (attempt == task.attempt() && task.dispatchedAt() == null) {
+                    // A worker's event about this attempt came first; the release only adds its times.
+                    change.putQuietly(taskId, task.dispatchSeen(at, released.deadline()));
+                }
+            } else {
+                TaskCompensation compensation = compensationOf(workflow, task);
+                if (compensation != null
+                        && attempt > compensation.attempt()
+                        && !compensation.status().isSettled()) {
+                    change.put(
+                            taskId, task.withCompensation(compensation.with(TaskStatus.DISPATCHED, attempt, at)), at);
+                }
             }
         }
         return change.finish();
     }
 
     private static ProjectedWorkflow started(ProjectedWorkflow workflow, TaskStarted started) {
-        ProjectedTask task = taskOf(workflow, started.taskId(), started.attempt(), started.kind());
-        if (task == null) {
+        String taskId = started.taskId().value();
+        ProjectedTask task = workflow.tasks().get(taskId);
+        int attempt = started.attempt();
+        if (task == null || attempt < 1) {
             return workflow;
         }
-        boolean applies = started.attempt() > task.attempt()
-                ? !task.status().isSettled()
-                : started.attempt() == task.attempt()
-                        && (task.status() == TaskStatus.DISPATCHED
-                                // redelivered to another worker (the first one died): show who runs it now
-                                || (task.status() == TaskStatus.RUNNING
-                                        && !started.workerId().equals(task.workerId())));
-        if (!applies) {
-            return workflow;
-        }
+        Instant at = started.startedAt();
         Change change = new Change(workflow);
-        change.running(started.startedAt());
-        change.put(
-                started.taskId().value(),
-                task.running(started.attempt(), started.startedAt(), started.workerId()),
-                started.startedAt());
+        TaskAttempt recorded = task.attemptRecord(started.kind(), attempt);
+        if (recorded == null) {
+            task = change.record(taskId, task, TaskAttempt.started(attempt, started.kind(), started.workerId(), at));
+        } else if (recorded.status() == AttemptStatus.DISPATCHED
+                || (recorded.status() == AttemptStatus.RUNNING
+                        && !started.workerId().equals(recorded.workerId()))) {
+            task = change.record(taskId, task, recorded.withStart(started.workerId(), at));
+        }
+        if (started.kind() == TaskKind.TASK) {
+            if (!workflow.status().acceptsTaskEvents()) {
+                return change.finish();
+            }
+            boolean applies = attempt > task.attempt()
+                    ? !task.status().isSettled()
+                    : attempt == task.attempt()
+                            && (task.status() == TaskStatus.DISPATCHED
+                                    // redelivered to another worker (the first one died): show who runs it now
+                                    || (task.status() == TaskStatus.RUNNING
+                                            && !started.workerId().equals(task.workerId())));
+            if (applies) {
+                change.running(at);
+                change.put(taskId, task.running(attempt, at, started.workerId()), at);
+            }
+        } else {
+            TaskCompensation compensation = compensationOf(workflow, task);
+            boolean applies = compensation != null
+                    && (attempt > compensation.attempt()
+                            ? !compensation.status().isSettled()
+                            : attempt == compensation.attempt() && compensation.status() == TaskStatus.DISPATCHED);
+            if (applies) {
+                change.put(taskId, task.withCompensation(compensation.with(TaskStatus.RUNNING, attempt, at)), at);
+            }
+        }
         return change.finish();
     }
 
     private static ProjectedWorkflow succeeded(ProjectedWorkflow workflow, TaskSucceeded succeeded) {
-        ProjectedTask task = taskOf(workflow, succeeded.taskId(), succeeded.attempt(), succeeded.kind());
-        if (task == null || !resultApplies(task, succeeded.attempt())) {
+        String taskId = succeeded.taskId().value();
+        ProjectedTask task = workflow.tasks().get(taskId);
+        int attempt = succeeded.attempt();
+        if (task == null || attempt < 1) {
             return workflow;
         }
+        Instant at = succeeded.finishedAt();
         Change change = new Change(workflow);
-        change.running(succeeded.finishedAt());
-        change.put(
-                succeeded.taskId().value(),
-                task.succeeded(succeeded.attempt(), succeeded.finishedAt(), succeeded.workerId(), succeeded.output()),
-                succeeded.finishedAt());
+        task = change.recordResult(
+                taskId, task, succeeded.kind(), attempt, AttemptStatus.SUCCEEDED, succeeded.workerId(), at, null);
+        if (succeeded.kind() == TaskKind.TASK) {
+            if (workflow.status().acceptsTaskEvents() && resultApplies(task.status(), task.attempt(), attempt)) {
+                change.running(at);
+                change.put(taskId, task.succeeded(attempt, at, succeeded.workerId(), succeeded.output()), at);
+            }
+        } else {
+            TaskCompensation compensation = compensationOf(workflow, task);
+            if (compensation != null && resultApplies(compensation.status(), compensation.attempt(), attempt)) {
+                change.put(
+                        taskId,
+                        task.withCompensation(
+                                compensation.ended(TaskStatus.SUCCEEDED, attempt, at, null, succeeded.output())),
+                        at);
+            }
+        }
+        return change.finish();
+    }
+
+    private ProjectedWorkflow failed(ProjectedWorkflow workflow, TaskFailed failed) {
+        String taskId = failed.taskId().value();
+        ProjectedTask task = workflow.tasks().get(taskId);
+        int attempt = failed.attempt();
+        if (task == null || attempt < 1) {
+            return workflow;
+        }
+        TaskError error = new TaskError(failed.errorCode(), failed.message(), failed.retryable());
+        Change change = new Change(workflow);
+        task = change.recordResult(
+                taskId,
+                task,
+                failed.kind(),
+                attempt,
+                AttemptStatus.FAILED,
+                failed.workerId(),
+                failed.finishedAt(),
+                error);
+        boolean applies = failed.kind() == TaskKind.TASK
+                ? workflow.status().acceptsTaskEvents() && resultApplies(task.status(), task.attempt(), attempt)
+                : compensationApplies(workflow, task, attempt);
+        if (applies) {
+            attemptFailed(
+                    change,
+                    workflow,
+                    taskId,
+                    task,
+                    failed.kind(),
+                    attempt,
+                    error,
+                    failed.workerId(),
+                    failed.finishedAt());
+        }
         return change.finish();
     }
 
     private ProjectedWorkflow timedOut(ProjectedWorkflow workflow, TaskTimedOut timedOut) {
-        ProjectedTask task = taskOf(workflow, timedOut.taskId(), timedOut.attempt(), timedOut.kind());
-        boolean applies = task != null
-                && timedOut.attempt() == task.attempt()
-                && (timedOut.timeout() == TimeoutKind.SCHEDULE_TO_START
-                        ? task.status() == TaskStatus.DISPATCHED
-                        : task.status().isInFlight());
-        if (!applies) {
+        String taskId = timedOut.taskId().value();
+        ProjectedTask task = workflow.tasks().get(taskId);
+        int attempt = timedOut.attempt();
+        if (task == null || attempt < 1) {
             return workflow;
         }
-        String which = timedOut.timeout() == TimeoutKind.SCHEDULE_TO_START ? "schedule-to-start" : "start-to-close";
-        return attemptFailed(
-                workflow,
-                timedOut.taskId(),
-                timedOut.attempt(),
-                timedOut.kind(),
-                new TaskError(TIMEOUT, "attempt " + timedOut.attempt() + " exceeded its " + which + " timeout", true),
-                null,
-                timedOut.firedAt(),
-                true);
-    }
-
-    private ProjectedWorkflow attemptFailed(
-            ProjectedWorkflow workflow,
-            TaskId taskId,
-            int attempt,
-            TaskKind kind,
-            TaskError error,
-            @Nullable String workerId,
-            Instant at,
-            boolean checked) {
-        ProjectedTask task = taskOf(workflow, taskId, attempt, kind);
-        if (task == null || (!checked && !resultApplies(task, attempt))) {
-            return workflow;
-        }
-        TaskStatus next = retryExpected(workflow.definition(), taskId, attempt, error)
-                ? TaskStatus.RETRY_WAIT
-                : TaskStatus.FAILED;
+        boolean scheduleToStart = timedOut.timeout() == TimeoutKind.SCHEDULE_TO_START;
+        String which = scheduleToStart ? "schedule-to-start" : "start-to-close";
+        TaskError error = new TaskError(TIMEOUT, "attempt " + attempt + " exceeded its " + which + " timeout", true);
+        Instant at = timedOut.firedAt();
         Change change = new Change(workflow);
-        change.running(at);
-        change.put(taskId.value(), task.attemptFailed(attempt, next, at, workerId, error), at);
+        TaskAttempt recorded = task.attemptRecord(timedOut.kind(), attempt);
+        if (recorded == null) {
+            task = change.record(
+                    taskId,
+                    task,
+                    TaskAttempt.finished(attempt, timedOut.kind(), AttemptStatus.TIMED_OUT, null, at, error));
+        } else if (scheduleToStart
+                ? recorded.status() == AttemptStatus.DISPATCHED
+                : recorded.status().isInFlight()) {
+            task = change.record(taskId, task, recorded.withEnd(AttemptStatus.TIMED_OUT, null, at, error));
+        }
+        @Nullable TaskStatus status;
+        int current;
+        if (timedOut.kind() == TaskKind.TASK) {
+            status = workflow.status().acceptsTaskEvents() ? task.status() : null;
+            current = task.attempt();
+        } else {
+            TaskCompensation compensation = compensationOf(workflow, task);
+            status = compensation == null ? null : compensation.status();
+            current = compensation == null ? 0 : compensation.attempt();
+        }
+        boolean applies = status != null
+                && attempt == current
+                && (scheduleToStart ? status == TaskStatus.DISPATCHED : status.isInFlight());
+        if (applies) {
+            attemptFailed(change, workflow, taskId, task, timedOut.kind(), attempt, error, null, at);
+        }
         return change.finish();
     }
 
+    /** A failed or timed-out current attempt: RETRY_WAIT or FAILED, and what failing for good skips. */
+    private void attemptFailed(
+            Change change,
+            ProjectedWorkflow workflow,
+            String taskId,
+            ProjectedTask task,
+            TaskKind kind,
+            int attempt,
+            TaskError error,
+            @Nullable String workerId,
+            Instant at) {
+        TaskStatus next = retryExpected(workflow.definition(), taskId, kind, attempt, error)
+                ? TaskStatus.RETRY_WAIT
+                : TaskStatus.FAILED;
+        if (kind == TaskKind.TASK) {
+            change.running(at);
+            change.put(taskId, task.attemptFailed(attempt, next, at, workerId, error), at);
+            if (next == TaskStatus.FAILED) {
+                change.reconcileSkippedTasks(workflow.definition(), at);
+            }
+        } else {
+            TaskCompensation compensation = task.compensation();
+            if (compensation == null) {
+                return;
+            }
+            change.put(taskId, task.withCompensation(compensation.ended(next, attempt, at, error, null)), at);
+            if (next == TaskStatus.FAILED) {
+                change.reconcileSkippedCompensations(at);
+            }
+        }
+    }
+
     private static ProjectedWorkflow retryDue(ProjectedWorkflow workflow, TaskRetryDue due) {
-        ProjectedTask task = taskOf(workflow, due.taskId(), due.attempt(), due.kind());
+        String taskId = due.taskId().value();
+        ProjectedTask task = workflow.tasks().get(taskId);
+        if (task == null) {
+            return workflow;
+        }
+        Instant at = due.firedAt();
         // The retry of the previous attempt is on its way: a FAILED forecast was wrong.
-        if (task == null || task.attempt() != due.attempt() - 1 || task.status() != TaskStatus.FAILED) {
+        if (due.kind() == TaskKind.TASK) {
+            if (!workflow.status().acceptsTaskEvents()
+                    || task.attempt() != due.attempt() - 1
+                    || task.status() != TaskStatus.FAILED) {
+                return workflow;
+            }
+            Change change = new Change(workflow);
+            change.put(taskId, task.withStatus(TaskStatus.RETRY_WAIT, at), at);
+            change.reconcileSkippedTasks(workflow.definition(), at);
+            return change.finish();
+        }
+        TaskCompensation compensation = compensationOf(workflow, task);
+        if (compensation == null
+                || compensation.attempt() != due.attempt() - 1
+                || compensation.status() != TaskStatus.FAILED) {
             return workflow;
         }
         Change change = new Change(workflow);
-        change.put(due.taskId().value(), task.withStatus(TaskStatus.RETRY_WAIT, due.firedAt()), due.firedAt());
+        change.put(taskId, task.withCompensation(compensation.with(TaskStatus.RETRY_WAIT, at)), at);
+        change.reconcileSkippedCompensations(at);
         return change.finish();
     }
 
@@ -273,6 +467,12 @@ final class ProjectionRules {
         change.failedTask = compensating.failedTask() == null
                 ? null
                 : compensating.failedTask().value();
+        for (TaskId compensated : compensating.compensationOrder()) {
+            ProjectedTask task = change.task(compensated.value());
+            if (task != null && task.compensation() == null) {
+                change.put(compensated.value(), task.withCompensation(TaskCompensation.waiting(at)), at);
+            }
+        }
         change.touch(at);
         return change.finish();
     }
@@ -282,14 +482,19 @@ final class ProjectionRules {
             WorkflowStatus status,
             Instant at,
             @Nullable String reason,
-            @Nullable TaskId failedTask) {
+            @Nullable TaskId failedTask,
+            @Nullable CompensationOutcome outcome) {
         if (workflow.status().isFinal()) {
             return workflow;
         }
         Change change = new Change(workflow);
         change.endTasks(failedTask, at);
+        if (workflow.status() == WorkflowStatus.COMPENSATING) {
+            change.endCompensations(at);
+        }
         change.status = status;
         change.finishedAt = at;
+        change.compensation = outcome;
         if (reason != null) {
             change.reason = reason;
         }
@@ -303,28 +508,30 @@ final class ProjectionRules {
         return change.finish();
     }
 
-    /** The task an event names, if the event is about a task attempt the workflow still takes. */
-    private static @Nullable ProjectedTask taskOf(
-            ProjectedWorkflow workflow, TaskId taskId, int attempt, TaskKind kind) {
-        if (!workflow.status().acceptsTaskEvents() || kind != TaskKind.TASK || attempt < 1) {
-            return null;
-        }
-        return workflow.tasks().get(taskId.value());
+    /** The compensation an event of kind COMPENSATION drives, while the workflow compensates. */
+    private static @Nullable TaskCompensation compensationOf(ProjectedWorkflow workflow, ProjectedTask task) {
+        return workflow.status() == WorkflowStatus.COMPENSATING ? task.compensation() : null;
+    }
+
+    private static boolean compensationApplies(ProjectedWorkflow workflow, ProjectedTask task, int attempt) {
+        TaskCompensation compensation = compensationOf(workflow, task);
+        return compensation != null && resultApplies(compensation.status(), compensation.attempt(), attempt);
     }
 
     /**
-     * Whether a result (success or failure) for {@code attempt} changes the task: it is about the
-     * attempt out with the workers, or about a newer attempt whose release the log has not shown yet.
+     * Whether a result (success or failure) for {@code attempt} changes a task or compensation: it
+     * is about the attempt out with the workers, or about a newer attempt whose release the log has
+     * not shown yet.
      */
-    private static boolean resultApplies(ProjectedTask task, int attempt) {
-        if (attempt > task.attempt()) {
-            return !task.status().isSettled();
+    private static boolean resultApplies(TaskStatus status, int current, int attempt) {
+        if (attempt > current) {
+            return !status.isSettled();
         }
-        return attempt == task.attempt() && task.status().isInFlight();
+        return attempt == current && status.isInFlight();
     }
 
     private boolean retryExpected(
-            @Nullable WorkflowDefinition definition, TaskId taskId, int attempt, TaskError error) {
+            @Nullable WorkflowDefinition definition, String taskId, TaskKind kind, int attempt, TaskError error) {
         if (!error.retryable()) {
             return false;
         }
@@ -334,8 +541,13 @@ final class ProjectionRules {
             TaskDefaults defaults = definition.taskDefaults();
             inherited = defaults == null ? null : defaults.retry();
             for (TaskDefinition task : definition.tasks()) {
-                if (task.id().equals(taskId)) {
-                    own = task.retry();
+                if (task.id().value().equals(taskId)) {
+                    if (kind == TaskKind.TASK) {
+                        own = task.retry();
+                    } else {
+                        Compensation compensation = task.compensation();
+                        own = compensation == null ? null : compensation.retry();
+                    }
                     break;
                 }
             }
@@ -371,6 +583,12 @@ final class ProjectionRules {
         @Nullable
         String failedTask;
 
+        @Nullable
+        CompensationOutcome compensation;
+
+        @Nullable
+        Origin origin;
+
         Change(ProjectedWorkflow before) {
             this.before = before;
             this.status = before.status();
@@ -379,11 +597,13 @@ final class ProjectionRules {
             this.finishedAt = before.finishedAt();
             this.reason = before.reason();
             this.failedTask = before.failedTask();
+            this.compensation = before.compensation();
+            this.origin = before.origin();
         }
 
         @Nullable
         ProjectedTask task(String taskId) {
-            return (tasks == null ? before.tasks() : tasks).get(taskId);
+            return tasksNow().get(taskId);
         }
 
         /** The workflow is on the log: an {@code ACCEPTED} one becomes {@code RUNNING}. */
@@ -410,7 +630,40 @@ final class ProjectionRules {
             changed = true;
         }
 
-        /** Unreleased tasks are skipped, attempts out or waiting are cancelled, the failed task failed. */
+        /** Records an attempt on the task; returns the task with it. */
+        ProjectedTask record(String taskId, ProjectedTask task, TaskAttempt attempt) {
+            ProjectedTask next = task.withAttempt(attempt);
+            putQuietly(taskId, next);
+            return next;
+        }
+
+        /** Records a worker's result on its attempt (as its late result, if the attempt was abandoned). */
+        ProjectedTask recordResult(
+                String taskId,
+                ProjectedTask task,
+                TaskKind kind,
+                int attempt,
+                AttemptStatus result,
+                String workerId,
+                Instant at,
+                @Nullable TaskError error) {
+            TaskAttempt recorded = task.attemptRecord(kind, attempt);
+            if (recorded == null) {
+                return record(taskId, task, TaskAttempt.finished(attempt, kind, result, workerId, at, error));
+            }
+            if (recorded.status().isInFlight()) {
+                return record(taskId, task, recorded.withEnd(result, workerId, at, error));
+            }
+            if (recorded.status().isAbandoned() && recorded.lateResult() == null) {
+                return record(taskId, task, recorded.withLateResult(new LateResult(result, workerId, at, error)));
+            }
+            return task;
+        }
+
+        /**
+         * Unreleased tasks are skipped, attempts out or waiting are cancelled (with their attempt
+         * records), the failed task failed.
+         */
         void endTasks(@Nullable TaskId failed, Instant at) {
             for (Map.Entry<String, ProjectedTask> entry : new LinkedHashMap<>(tasksNow()).entrySet()) {
                 String taskId = entry.getKey();
@@ -428,8 +681,106 @@ final class ProjectionRules {
                 } else {
                     next = TaskStatus.CANCELLED;
                 }
-                if (next != task.status()) {
-                    put(taskId, task.withStatus(next, at), at);
+                if (next == task.status()) {
+                    continue;
+                }
+                ProjectedTask ended = task;
+                TaskAttempt current = task.attemptRecord(TaskKind.TASK, task.attempt());
+                if (next == TaskStatus.CANCELLED
+                        && current != null
+                        && current.status().isInFlight()) {
+                    ended = ended.withAttempt(current.withEnd(AttemptStatus.CANCELLED, null, at, null));
+                }
+                put(taskId, ended.withStatus(next, at), at);
+            }
+        }
+
+        /**
+         * The compensations end with the workflow: those never released are skipped, a forecast
+         * retry that did not come failed.
+         */
+        void endCompensations(Instant at) {
+            for (Map.Entry<String, ProjectedTask> entry : new LinkedHashMap<>(tasksNow()).entrySet()) {
+                TaskCompensation compensation = entry.getValue().compensation();
+                if (compensation == null) {
+                    continue;
+                }
+                TaskStatus next = switch (compensation.status()) {
+                    case WAITING -> TaskStatus.SKIPPED;
+                    case RETRY_WAIT -> TaskStatus.FAILED;
+                    default -> compensation.status();
+                };
+                if (next != compensation.status()) {
+                    put(entry.getKey(), entry.getValue().withCompensation(compensation.with(next, at)), at);
+                }
+            }
+        }
+
+        /**
+         * Tasks downstream (transitively) of a task that failed for good are skipped; skipped tasks
+         * that no failed task blocks any more (a failure forecast the log settled as a retry) wait
+         * again. Only while the workflow runs, when skipping comes from nothing else.
+         */
+        void reconcileSkippedTasks(@Nullable WorkflowDefinition definition, Instant at) {
+            if (definition == null || !status.acceptsTaskEvents()) {
+                return;
+            }
+            Map<String, List<String>> dependents = new HashMap<>();
+            for (TaskDefinition task : definition.tasks()) {
+                for (TaskId upstream : task.dependencies()) {
+                    dependents
+                            .computeIfAbsent(upstream.value(), id -> new ArrayList<>())
+                            .add(task.id().value());
+                }
+            }
+            Set<String> blocked = new HashSet<>();
+            Deque<String> pending = new ArrayDeque<>();
+            tasksNow().forEach((taskId, task) -> {
+                if (task.status() == TaskStatus.FAILED) {
+                    pending.add(taskId);
+                }
+            });
+            while (!pending.isEmpty()) {
+                for (String downstream : dependents.getOrDefault(pending.poll(), List.of())) {
+                    if (blocked.add(downstream)) {
+                        pending.add(downstream);
+                    }
+                }
+            }
+            for (Map.Entry<String, ProjectedTask> entry : new LinkedHashMap<>(tasksNow()).entrySet()) {
+                ProjectedTask task = entry.getValue();
+                boolean isBlocked = blocked.contains(entry.getKey());
+                if (isBlocked && task.status() == TaskStatus.WAITING) {
+                    put(entry.getKey(), task.withStatus(TaskStatus.SKIPPED, at), at);
+                } else if (!isBlocked && task.status() == TaskStatus.SKIPPED) {
+                    put(entry.getKey(), task.withStatus(TaskStatus.WAITING, at), at);
+                }
+            }
+        }
+
+        /**
+         * Compensations not released are skipped while some compensation failed for good, and wait
+         * again when none did any more (a forecast the log settled as a retry).
+         */
+        void reconcileSkippedCompensations(Instant at) {
+            boolean anyFailed = tasksNow().values().stream()
+                    .anyMatch(task ->
+                            task.compensation() != null && task.compensation().status() == TaskStatus.FAILED);
+            for (Map.Entry<String, ProjectedTask> entry : new LinkedHashMap<>(tasksNow()).entrySet()) {
+                TaskCompensation compensation = entry.getValue().compensation();
+                if (compensation == null) {
+                    continue;
+                }
+                if (anyFailed && compensation.status() == TaskStatus.WAITING) {
+                    put(
+                            entry.getKey(),
+                            entry.getValue().withCompensation(compensation.with(TaskStatus.SKIPPED, at)),
+                            at);
+                } else if (!anyFailed && compensation.status() == TaskStatus.SKIPPED) {
+                    put(
+                            entry.getKey(),
+                            entry.getValue().withCompensation(compensation.with(TaskStatus.WAITING, at)),
+                            at);
                 }
             }
         }
@@ -459,6 +810,8 @@ final class ProjectionRules {
                     finishedAt,
                     reason,
                     failedTask,
+                    compensation,
+                    origin,
                     tasksNow(),
                     before.definition());
         }

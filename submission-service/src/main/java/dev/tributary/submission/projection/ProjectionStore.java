@@ -3,7 +3,11 @@ package dev.tributary.submission.projection;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.submission.intake.CanonicalDefinition;
+import dev.tributary.submission.query.TaskAttempt;
+import dev.tributary.submission.query.TaskCompensation;
 import dev.tributary.submission.query.TaskError;
 import dev.tributary.submission.query.TaskStatus;
 import dev.tributary.submission.query.WorkflowStatus;
@@ -40,23 +44,23 @@ class ProjectionStore {
 
     private static final String UPDATE_WORKFLOW = """
             UPDATE submission.workflow SET status = ?, updated_at = ?, started_at = ?, finished_at = ?,
-                reason = ?, failed_task = ?
+                reason = ?, failed_task = ?, compensation = ?, origin = COALESCE(?::jsonb, origin)
             WHERE id = ?""";
     private static final String UPDATE_TASK = """
             UPDATE submission.task SET status = ?, attempt = ?, updated_at = ?, dispatched_at = ?, deadline = ?,
-                started_at = ?, finished_at = ?, worker_id = ?, output = ?::jsonb, error_code = ?,
-                error_message = ?, error_retryable = ?
+                started_at = ?, finished_at = ?, worker_id = ?, output = CASE WHEN ? THEN COALESCE(?::jsonb, output) END,
+                error_code = ?, error_message = ?, error_retryable = ?, attempts = ?::jsonb, compensation = ?::jsonb
             WHERE workflow_id = ? AND task_id = ?""";
     private static final String INSERT_WORKFLOW = """
             INSERT INTO submission.workflow (id, name, status, definition, definition_sha256, task_count,
-                created_at, updated_at, started_at, finished_at, reason, failed_task)
-            VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, updated_at, started_at, finished_at, reason, failed_task, compensation, origin)
+            VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
             ON CONFLICT (id) DO NOTHING""";
     private static final String INSERT_TASK = """
             INSERT INTO submission.task (status, attempt, updated_at, dispatched_at, deadline, started_at,
-                finished_at, worker_id, output, error_code, error_message, error_retryable, workflow_id,
-                task_id, position, type)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)""";
+                finished_at, worker_id, output, error_code, error_message, error_retryable, attempts,
+                compensation, workflow_id, task_id, position, type)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?)""";
     private static final String INSERT_EVENT = """
             INSERT INTO submission.workflow_event (workflow_id, ce_id, type, source, time, payload,
                 kafka_partition, kafka_offset)
@@ -65,6 +69,8 @@ class ProjectionStore {
 
     /** Rows per JDBC batch. */
     private static final int BATCH = 500;
+
+    private static final EventCodec CODEC = EventCodec.json();
 
     private final JdbcTemplate jdbc;
 
@@ -118,7 +124,8 @@ class ProjectionStore {
         Map<String, Map<String, ProjectedTask>> tasks = new HashMap<>();
         jdbc.query(con -> withArray(con, """
                         SELECT workflow_id, task_id, type, status, attempt, updated_at, dispatched_at, deadline,
-                            started_at, finished_at, worker_id, error_code, error_message, error_retryable
+                            started_at, finished_at, worker_id, error_code, error_message, error_retryable,
+                            attempts::text AS attempts, compensation::text AS compensation
                         FROM submission.task WHERE workflow_id = ANY(?) ORDER BY workflow_id, position""", ids), rs -> {
             String code = rs.getString("error_code");
             TaskError error = code == null
@@ -138,13 +145,15 @@ class ProjectionStore {
                                     nullableInstant(rs, "finished_at"),
                                     rs.getString("worker_id"),
                                     null,
-                                    error));
+                                    error,
+                                    attempts(rs.getString("attempts")),
+                                    compensation(rs.getString("compensation"))));
         });
         jdbc.query(
                 con -> {
                     PreparedStatement ps = con.prepareStatement("""
                             SELECT id, status, created_at, updated_at, started_at, finished_at, reason, failed_task,
-                                CASE WHEN id = ANY(?) THEN definition::text END AS definition
+                                compensation, CASE WHEN id = ANY(?) THEN definition::text END AS definition
                             FROM submission.workflow WHERE id = ANY(?)""");
                     ps.setArray(1, con.createArrayOf("text", withDefinition.toArray()));
                     ps.setArray(2, con.createArrayOf("text", ids.toArray()));
@@ -153,6 +162,7 @@ class ProjectionStore {
                 rs -> {
                     String id = rs.getString("id");
                     String definition = rs.getString("definition");
+                    String compensation = rs.getString("compensation");
                     loaded.put(
                             id,
                             new ProjectedWorkflow(
@@ -164,6 +174,8 @@ class ProjectionStore {
                                     nullableInstant(rs, "finished_at"),
                                     rs.getString("reason"),
                                     rs.getString("failed_task"),
+                                    compensation == null ? null : CompensationOutcome.valueOf(compensation),
+                                    null,
                                     tasks.getOrDefault(id, Map.of()),
                                     definition == null
                                             ? null
@@ -198,12 +210,15 @@ class ProjectionStore {
                     timestamp(after.finishedAt()),
                     after.reason(),
                     after.failedTask(),
+                    after.compensation() == null ? null : after.compensation().name(),
+                    origin(after.origin()),
                     after.id()
                 });
             }
             after.tasks().forEach((taskId, task) -> {
                 if (!task.equals(before.tasks().get(taskId))) {
                     List<Object> values = taskValues(task);
+                    values.add(8, task.status() == TaskStatus.SUCCEEDED); // keep the stored output
                     values.add(after.id());
                     values.add(taskId);
                     taskUpdates.add(values.toArray());
@@ -219,12 +234,20 @@ class ProjectionStore {
                 Types.TIMESTAMP_WITH_TIMEZONE,
                 Types.VARCHAR,
                 Types.VARCHAR,
+                Types.VARCHAR,
+                Types.VARCHAR,
                 Types.VARCHAR
             };
             jdbc.batchUpdate(UPDATE_WORKFLOW, workflowUpdates, BATCH, (ps, values) -> bind(ps, values, types));
         }
         if (!taskUpdates.isEmpty()) {
-            int[] types = taskTypes(Types.VARCHAR, Types.VARCHAR);
+            int[] state = taskTypes();
+            int[] types = new int[state.length + 3];
+            System.arraycopy(state, 0, types, 0, 8);
+            types[8] = Types.BOOLEAN;
+            System.arraycopy(state, 8, types, 9, state.length - 8);
+            types[state.length + 1] = Types.VARCHAR;
+            types[state.length + 2] = Types.VARCHAR;
             jdbc.batchUpdate(UPDATE_TASK, taskUpdates, BATCH, (ps, values) -> bind(ps, values, types));
         }
     }
@@ -254,7 +277,9 @@ class ProjectionStore {
                 timestamp(workflow.startedAt()),
                 timestamp(workflow.finishedAt()),
                 workflow.reason(),
-                workflow.failedTask()
+                workflow.failedTask(),
+                workflow.compensation() == null ? null : workflow.compensation().name(),
+                origin(workflow.origin())
             });
             Set<String> seen = new HashSet<>();
             int position = 0;
@@ -286,6 +311,8 @@ class ProjectionStore {
             Types.TIMESTAMP_WITH_TIMEZONE,
             Types.TIMESTAMP_WITH_TIMEZONE,
             Types.TIMESTAMP_WITH_TIMEZONE,
+            Types.VARCHAR,
+            Types.VARCHAR,
             Types.VARCHAR,
             Types.VARCHAR
         };
@@ -323,7 +350,7 @@ class ProjectionStore {
         });
     }
 
-    /** The twelve state columns of a task row, in statement order (a mutable list). */
+    /** The fourteen state columns of a task row, in statement order (a mutable list). */
     private static List<Object> taskValues(ProjectedTask task) {
         TaskError error = task.error();
         List<Object> values = new ArrayList<>();
@@ -340,10 +367,13 @@ class ProjectionStore {
         values.add(error == null ? null : error.code());
         values.add(error == null ? null : error.message());
         values.add(error == null ? null : error.retryable());
+        values.add(jsonText(task.attempts()));
+        TaskCompensation compensation = task.compensation();
+        values.add(compensation == null ? null : jsonText(compensation));
         return values;
     }
 
-    /** SQL types of the twelve task state columns followed by the given key columns' types. */
+    /** SQL types of the fourteen task state columns followed by the given key columns' types. */
     private static int[] taskTypes(int... keys) {
         int[] state = {
             Types.VARCHAR,
@@ -357,7 +387,9 @@ class ProjectionStore {
             Types.VARCHAR,
             Types.VARCHAR,
             Types.VARCHAR,
-            Types.BOOLEAN
+            Types.BOOLEAN,
+            Types.VARCHAR,
+            Types.VARCHAR
         };
         int[] types = Arrays.copyOf(state, state.length + keys.length);
         System.arraycopy(keys, 0, types, state.length, keys.length);
@@ -375,6 +407,26 @@ class ProjectionStore {
                 ps.setObject(i + 1, values[i]);
             }
         }
+    }
+
+    /** JSON for a jsonb column; a NUL (which jsonb cannot store) is replaced, as in outputs. */
+    private static String jsonText(Object value) {
+        String json = CODEC.encodeToString(value);
+        return json.contains("\\u0000")
+                ? CODEC.encodeToString(PgText.clean(CODEC.mapper().valueToTree(value)))
+                : json;
+    }
+
+    private static @Nullable String origin(@Nullable Origin origin) {
+        return origin == null ? null : jsonText(origin);
+    }
+
+    private static List<TaskAttempt> attempts(@Nullable String json) {
+        return json == null ? List.of() : Arrays.asList(CODEC.decode(json, TaskAttempt[].class));
+    }
+
+    private static @Nullable TaskCompensation compensation(@Nullable String json) {
+        return json == null ? null : CODEC.decode(json, TaskCompensation.class);
     }
 
     private static PreparedStatement withArray(Connection con, String sql, Collection<String> values)

@@ -1,7 +1,8 @@
 package dev.tributary.submission.query;
 
 /**
- * A task's status as the read API shows it, projected from the history log (ARCHITECTURE §5).
+ * A task's status as the read API shows it, projected from the history log (ARCHITECTURE §5). A
+ * compensation's status uses the same values ({@code WAITING} to {@code SKIPPED}).
  * Clients must tolerate values they do not know: later versions may add some.
  */
 public enum TaskStatus {
@@ -17,7 +18,10 @@ public enum TaskStatus {
     SUCCEEDED,
     /** An attempt failed and no new attempt follows (attempts exhausted, non-retryable error). */
     FAILED,
-    /** Never ran: the workflow failed or was cancelled before the task was released. */
+    /**
+     * Never ran: a task it depends on (transitively) failed for good, or the workflow failed or was
+     * cancelled before the task was released. A rerun makes it {@code WAITING} again.
+     */
     SKIPPED,
     /** Was released or running when the workflow failed or was cancelled; later results are ignored. */
     CANCELLED;

@@ -30,6 +30,10 @@ import tools.jackson.databind.JsonNode;
  * @param workerId the worker that started or finished the attempt
  * @param output the output of the succeeded attempt
  * @param error why the latest failed attempt failed (kept while a retry runs)
+ * @param attempts every attempt of the task and of its compensation, in log order (empty before
+ *     the first release)
+ * @param compensationProgress where its compensation stands, when the workflow compensates (or
+ *     compensated) it
  * @param updatedAt when the status last changed
  */
 public record TaskView(
@@ -49,6 +53,8 @@ public record TaskView(
         @Nullable String workerId,
         @Nullable JsonNode output,
         @Nullable TaskError error,
+        List<TaskAttempt> attempts,
+        @Nullable TaskCompensation compensationProgress,
         Instant updatedAt) {
 
     static TaskView of(TaskDefinition task, TaskProgress progress) {
@@ -69,6 +75,8 @@ public record TaskView(
                 progress.workerId(),
                 progress.output(),
                 progress.error(),
+                progress.attempts(),
+                progress.compensation(),
                 progress.updatedAt());
     }
 
@@ -83,10 +91,13 @@ public record TaskView(
             @Nullable String workerId,
             @Nullable JsonNode output,
             @Nullable TaskError error,
+            List<TaskAttempt> attempts,
+            @Nullable TaskCompensation compensation,
             Instant updatedAt) {
 
         static TaskProgress waiting(Instant at) {
-            return new TaskProgress(TaskStatus.WAITING, 0, null, null, null, null, null, null, null, at);
+            return new TaskProgress(
+                    TaskStatus.WAITING, 0, null, null, null, null, null, null, null, List.of(), null, at);
         }
     }
 }

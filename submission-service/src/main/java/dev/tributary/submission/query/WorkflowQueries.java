@@ -2,6 +2,8 @@ package dev.tributary.submission.query;
 
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.WorkflowDefinition;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.submission.query.TaskView.TaskProgress;
 import dev.tributary.submission.query.WorkflowView.Progress;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +51,7 @@ public class WorkflowQueries {
         List<Row> rows = jdbc.query(
                 """
                 SELECT status, definition::text AS definition, created_at, updated_at, started_at, finished_at,
-                    reason, failed_task
+                    reason, failed_task, compensation, origin::text AS origin
                 FROM submission.workflow WHERE id = ?""",
                 (rs, n) -> new Row(
                         rs.getString("definition"),
@@ -60,7 +62,9 @@ public class WorkflowQueries {
                                 nullableInstant(rs, "started_at"),
                                 nullableInstant(rs, "finished_at"),
                                 rs.getString("reason"),
-                                rs.getString("failed_task"))),
+                                rs.getString("failed_task"),
+                                outcome(rs.getString("compensation")),
+                                origin(rs.getString("origin")))),
                 workflowId);
         if (rows.isEmpty()) {
             return Optional.empty();
@@ -70,7 +74,8 @@ public class WorkflowQueries {
         jdbc.query(
                 """
                 SELECT task_id, status, attempt, dispatched_at, deadline, started_at, finished_at, worker_id,
-                    output::text AS output, error_code, error_message, error_retryable, updated_at
+                    output::text AS output, error_code, error_message, error_retryable, updated_at,
+                    attempts::text AS attempts, compensation::text AS compensation
                 FROM submission.task WHERE workflow_id = ?""",
                 rs -> {
                     String code = rs.getString("error_code");
@@ -92,6 +97,8 @@ public class WorkflowQueries {
                                                     code,
                                                     rs.getString("error_message"),
                                                     rs.getBoolean("error_retryable")),
+                                    attempts(rs.getString("attempts")),
+                                    compensation(rs.getString("compensation")),
                                     instant(rs, "updated_at")));
                 },
                 workflowId);
@@ -110,7 +117,7 @@ public class WorkflowQueries {
     WorkflowPage list(WorkflowListQuery query) {
         StringBuilder sql = new StringBuilder("""
                 SELECT id, name, status, (definition -> 'labels')::text AS labels, task_count, created_at,
-                    updated_at, started_at, finished_at, reason
+                    updated_at, started_at, finished_at, reason, compensation
                 FROM submission.workflow WHERE true""");
         List<Binder> binders = new ArrayList<>();
         if (!query.statuses().isEmpty()) {
@@ -157,7 +164,8 @@ public class WorkflowQueries {
                         instant(rs, "updated_at"),
                         nullableInstant(rs, "started_at"),
                         nullableInstant(rs, "finished_at"),
-                        rs.getString("reason")));
+                        rs.getString("reason"),
+                        outcome(rs.getString("compensation"))));
         if (items.size() <= query.limit()) {
             return new WorkflowPage(items, null);
         }
@@ -201,6 +209,22 @@ public class WorkflowQueries {
                             entry -> labels.put(entry.getKey(), entry.getValue().asString()));
         }
         return labels;
+    }
+
+    private static @Nullable CompensationOutcome outcome(@Nullable String name) {
+        return name == null ? null : CompensationOutcome.valueOf(name);
+    }
+
+    private static @Nullable Origin origin(@Nullable String json) {
+        return json == null ? null : CODEC.decode(json, Origin.class);
+    }
+
+    private static List<TaskAttempt> attempts(@Nullable String json) {
+        return json == null ? List.of() : List.of(CODEC.decode(json, TaskAttempt[].class));
+    }
+
+    private static @Nullable TaskCompensation compensation(@Nullable String json) {
+        return json == null ? null : CODEC.decode(json, TaskCompensation.class);
     }
 
     private static JsonNode json(String text) {

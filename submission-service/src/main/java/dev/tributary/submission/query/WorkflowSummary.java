@@ -1,5 +1,6 @@
 package dev.tributary.submission.query;
 
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
 import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -17,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param startedAt when the history log showed it accepted
  * @param finishedAt when it succeeded, failed or was cancelled
  * @param reason why it failed or was cancelled
+ * @param compensation what the compensations achieved, once it failed
  */
 public record WorkflowSummary(
         String id,
@@ -28,4 +30,5 @@ public record WorkflowSummary(
         Instant updatedAt,
         @Nullable Instant startedAt,
         @Nullable Instant finishedAt,
-        @Nullable String reason) {}
+        @Nullable String reason,
+        @Nullable CompensationOutcome compensation) {}

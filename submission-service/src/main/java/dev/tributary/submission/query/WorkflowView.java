@@ -2,6 +2,8 @@ package dev.tributary.submission.query;
 
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.WorkflowDefinition;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.submission.query.TaskView.TaskProgress;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +32,12 @@ import tools.jackson.databind.JsonNode;
  * @param startedAt when the history log showed it accepted (it became {@code RUNNING})
  * @param finishedAt when it succeeded, failed or was cancelled
  * @param reason why it failed or was cancelled
- * @param failedTask the task whose failure ended it, if one did
+ * @param failedTask the task whose failure ended it (or started its compensation), if one did
+ * @param compensation what the compensations achieved ({@code NONE}, {@code COMPENSATED} or {@code
+ *     COMPENSATION_FAILED}), once the workflow failed
+ * @param origin where the submission came from: {@code channel} HTTP or KAFKA with {@code topic},
+ *     {@code partition} and {@code offset} (absent for workflows accepted before origins were
+ *     recorded)
  * @param waitingOn tasks released to workers that no worker has started yet, with their type
  *     (empty when none)
  * @param tasks the tasks in submission order
@@ -49,6 +56,8 @@ public record WorkflowView(
         @Nullable Instant finishedAt,
         @Nullable String reason,
         @Nullable String failedTask,
+        @Nullable CompensationOutcome compensation,
+        @Nullable Origin origin,
         List<WaitingTask> waitingOn,
         List<TaskView> tasks) {
 
@@ -60,7 +69,9 @@ public record WorkflowView(
             @Nullable Instant startedAt,
             @Nullable Instant finishedAt,
             @Nullable String reason,
-            @Nullable String failedTask) {}
+            @Nullable String failedTask,
+            @Nullable CompensationOutcome compensation,
+            @Nullable Origin origin) {}
 
     static WorkflowView of(
             String id, WorkflowDefinition definition, Progress progress, Function<String, TaskProgress> taskProgress) {
@@ -89,6 +100,8 @@ public record WorkflowView(
                 progress.finishedAt(),
                 progress.reason(),
                 progress.failedTask(),
+                progress.compensation(),
+                progress.origin(),
                 waitingOn,
                 tasks);
     }
@@ -99,7 +112,7 @@ public record WorkflowView(
         return of(
                 id,
                 definition,
-                new Progress(WorkflowStatus.ACCEPTED, acceptedAt, acceptedAt, null, null, null, null),
+                new Progress(WorkflowStatus.ACCEPTED, acceptedAt, acceptedAt, null, null, null, null, null, null),
                 taskId -> waiting);
     }
 }

@@ -7,15 +7,26 @@ import dev.tributary.events.EventTypes;
 import dev.tributary.events.Headers;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.codec.EventEnvelope;
+import dev.tributary.events.definition.Compensation;
+import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.history.WorkflowEvent;
+import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
 import dev.tributary.events.history.WorkflowEvent.DispatchedTask;
+import dev.tributary.events.history.WorkflowEvent.Origin;
+import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
+import dev.tributary.events.history.WorkflowEvent.TaskRetryDue;
 import dev.tributary.events.history.WorkflowEvent.TaskStarted;
 import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
+import dev.tributary.events.history.WorkflowEvent.TaskTimedOut;
 import dev.tributary.events.history.WorkflowEvent.TasksDispatched;
+import dev.tributary.events.history.WorkflowEvent.TimeoutKind;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
+import dev.tributary.events.history.WorkflowEvent.WorkflowCompensating;
+import dev.tributary.events.history.WorkflowEvent.WorkflowFailed;
+import dev.tributary.events.history.WorkflowEvent.WorkflowRetryRequested;
 import dev.tributary.events.history.WorkflowEvent.WorkflowSucceeded;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
@@ -169,6 +180,120 @@ class ProjectionIntegrationTests {
     }
 
     @Test
+    void theReadApiShowsAttemptsLateResultsPropagationCompensationOriginAndARerun() {
+        WorkflowId wf = WorkflowId.of(TestInfra.uniqueName("saga"));
+        TaskId a = TaskId.of("a");
+        TaskId b = TaskId.of("b");
+        WorkflowDefinition saga = new WorkflowDefinition(
+                "saga",
+                null,
+                Map.of(),
+                null,
+                null,
+                List.of(
+                        new TaskDefinition(a, "charge", null, null, null, null, new Compensation("refund", null, null)),
+                        new TaskDefinition(
+                                b,
+                                "ship",
+                                null,
+                                List.of(a),
+                                new RetryPolicy(2, null, null, null, null, null),
+                                null,
+                                null),
+                        task("c", "notify", "b")));
+        LOG.send(new WorkflowAccepted(wf, saga, now(), Origin.kafka("orders", 1, 7)));
+        LOG.send(dispatched(wf, 1, null, "a"));
+        LOG.send(new TaskSucceeded(wf, a, 1, TaskKind.TASK, json("{\"charged\":10}"), "w1", now()));
+        LOG.send(dispatched(wf, 1, null, "b"));
+        LOG.send(new TaskStarted(wf, b, 1, TaskKind.TASK, "w1", now()));
+        LOG.send(new TaskTimedOut(wf, b, 1, TaskKind.TASK, TimeoutKind.START_TO_CLOSE, now()));
+        LOG.send(new TaskSucceeded(wf, b, 1, TaskKind.TASK, json("{}"), "w1", now())); // late
+        LOG.send(new TaskRetryDue(wf, b, 2, TaskKind.TASK, now()));
+        LOG.send(dispatched(wf, 2, null, "b"));
+        LOG.send(new TaskFailed(wf, b, 2, TaskKind.TASK, "NO_STOCK", "out of stock", false, "w2", now()));
+        LOG.send(new WorkflowCompensating(wf, b, "task 'b' failed: NO_STOCK", List.of(a), now()));
+        LOG.send(new TasksDispatched(
+                wf, List.of(new DispatchedTask(a, "refund", 1, TaskKind.COMPENSATION, null)), now()));
+        LOG.awaitCaughtUp(jdbc);
+
+        JsonNode compensating = api.getWorkflow(wf.value()).json();
+        assertThat(compensating.get("status").asString()).isEqualTo("COMPENSATING");
+        assertThat(compensating.get("failedTask").asString()).isEqualTo("b");
+        assertThat(compensating.get("tasks").get(0).get("output"))
+                .as("the output stays while the compensation changes the row")
+                .isEqualTo(json("{\"charged\":10}"));
+        assertThat(compensating
+                        .get("tasks")
+                        .get(0)
+                        .get("compensationProgress")
+                        .get("status")
+                        .asString())
+                .isEqualTo("DISPATCHED");
+        assertThat(api.get("/api/v1/workflows?status=COMPENSATING")
+                        .json()
+                        .get("items")
+                        .valueStream()
+                        .map(item -> item.get("id").asString()))
+                .contains(wf.value());
+
+        LOG.send(new TaskSucceeded(wf, a, 1, TaskKind.COMPENSATION, json("{\"refunded\":10}"), "w3", now()));
+        LOG.send(new WorkflowFailed(wf, b, "task 'b' failed: NO_STOCK", CompensationOutcome.COMPENSATED, now()));
+        LOG.awaitCaughtUp(jdbc);
+
+        JsonNode failed = api.getWorkflow(wf.value()).json();
+        assertThat(failed.get("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.get("compensation").asString()).isEqualTo("COMPENSATED");
+        assertThat(failed.get("origin"))
+                .isEqualTo(json("{\"channel\":\"KAFKA\",\"topic\":\"orders\",\"partition\":1,\"offset\":7}"));
+        JsonNode taskA = failed.get("tasks").get(0);
+        assertThat(taskA.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(taskA.get("compensationProgress").get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(taskA.get("compensationProgress").get("attempt").asInt()).isEqualTo(1);
+        assertThat(taskA.get("compensationProgress").get("output")).isEqualTo(json("{\"refunded\":10}"));
+        assertThat(taskA.get("attempts")
+                        .valueStream()
+                        .map(at -> at.get("kind").asString() + "/"
+                                + at.get("attempt").asInt() + "/"
+                                + at.get("status").asString()))
+                .containsExactly("TASK/1/SUCCEEDED", "COMPENSATION/1/SUCCEEDED");
+        JsonNode taskB = failed.get("tasks").get(1);
+        assertThat(taskB.get("status").asString()).isEqualTo("FAILED");
+        assertThat(taskB.get("attempt").asInt()).isEqualTo(2);
+        assertThat(taskB.has("compensationProgress")).isFalse();
+        JsonNode first = taskB.get("attempts").get(0);
+        assertThat(first.get("status").asString()).isEqualTo("TIMED_OUT");
+        assertThat(first.get("workerId").asString()).isEqualTo("w1");
+        assertThat(first.get("error").get("code").asString()).isEqualTo("TIMEOUT");
+        assertThat(first.get("lateResult").get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(first.has("dispatchedAt") && first.has("startedAt") && first.has("finishedAt"))
+                .isTrue();
+        JsonNode second = taskB.get("attempts").get(1);
+        assertThat(second.get("status").asString()).isEqualTo("FAILED");
+        assertThat(second.get("workerId").asString()).isEqualTo("w2");
+        assertThat(second.get("error"))
+                .isEqualTo(json("{\"code\":\"NO_STOCK\",\"message\":\"out of stock\",\"retryable\":false}"));
+        assertThat(second.has("lateResult")).isFalse();
+        assertThat(failed.get("tasks").get(2).get("status").asString()).isEqualTo("SKIPPED");
+
+        LOG.send(new WorkflowRetryRequested(wf, "restocked", now()));
+        LOG.awaitCaughtUp(jdbc);
+
+        JsonNode rerun = api.getWorkflow(wf.value()).json();
+        assertThat(rerun.get("status").asString()).isEqualTo("RUNNING");
+        assertThat(rerun.has("compensation")
+                        || rerun.has("reason")
+                        || rerun.has("failedTask")
+                        || rerun.has("finishedAt"))
+                .isFalse();
+        assertThat(rerun.get("tasks").valueStream().map(t -> t.get("status").asString()))
+                .as("a was undone by its compensation, so it runs again")
+                .containsExactly("WAITING", "WAITING", "WAITING");
+        assertThat(rerun.get("tasks").get(0).has("compensationProgress")).isFalse();
+        assertThat(rerun.get("tasks").get(0).has("output")).isFalse();
+        assertThat(rerun.get("tasks").get(1).get("attempts").size()).isEqualTo(2);
+    }
+
+    @Test
     void aWorkflowSubmittedElsewhereAppearsFromItsAcceptanceOnTheLog() {
         WorkflowId wf = WorkflowId.of(TestInfra.uniqueName("foreign"));
         Instant acceptedAt = Instant.parse("2026-03-01T12:00:00.123456Z");
@@ -231,7 +356,11 @@ class ProjectionIntegrationTests {
         LOG.awaitCaughtUp(jdbc);
 
         JsonNode after = api.getWorkflow(wf.value()).json();
-        assertThat(after).isEqualTo(second);
+        JsonNode lateAttempt = after.get("tasks").get(0).get("attempts").get(0);
+        assertThat(lateAttempt.get("status").asString())
+                .as("the result is recorded on its attempt")
+                .isEqualTo("SUCCEEDED");
+        assertThat(withoutAttempts(after)).isEqualTo(withoutAttempts(second));
         assertThat(after.get("tasks").get(0).get("status").asString()).isEqualTo("DISPATCHED");
         assertThat(after.get("tasks").get(0).get("attempt").asInt()).isEqualTo(2);
         assertThat(eventIds(wf))
@@ -381,6 +510,13 @@ class ProjectionIntegrationTests {
         WorkflowId wf = WorkflowId.of(id);
         LOG.send(new WorkflowAccepted(wf, definition(tasks), now()));
         return wf;
+    }
+
+    /** The workflow without its tasks' attempt records. */
+    private static JsonNode withoutAttempts(JsonNode workflow) {
+        JsonNode copy = workflow.deepCopy();
+        copy.get("tasks").forEach(task -> ((tools.jackson.databind.node.ObjectNode) task).remove("attempts"));
+        return copy;
     }
 
     private static Instant instantOf(Sent accepted) {

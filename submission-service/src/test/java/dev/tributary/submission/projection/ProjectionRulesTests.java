@@ -2,8 +2,10 @@ package dev.tributary.submission.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.tributary.events.codec.EventCodec;
+import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
 import dev.tributary.events.definition.TaskDefaults;
 import dev.tributary.events.definition.TaskDefinition;
@@ -11,6 +13,7 @@ import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.CompensationOutcome;
 import dev.tributary.events.history.WorkflowEvent.DispatchedTask;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.TaskFailed;
 import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.history.WorkflowEvent.TaskRetryDue;
@@ -24,9 +27,15 @@ import dev.tributary.events.history.WorkflowEvent.WorkflowCancelRequested;
 import dev.tributary.events.history.WorkflowEvent.WorkflowCancelled;
 import dev.tributary.events.history.WorkflowEvent.WorkflowCompensating;
 import dev.tributary.events.history.WorkflowEvent.WorkflowFailed;
+import dev.tributary.events.history.WorkflowEvent.WorkflowRetryRequested;
 import dev.tributary.events.history.WorkflowEvent.WorkflowSucceeded;
+import dev.tributary.events.history.WorkflowEvent.WorkflowTimedOut;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.submission.query.AttemptStatus;
+import dev.tributary.submission.query.TaskAttempt;
+import dev.tributary.submission.query.TaskAttempt.LateResult;
+import dev.tributary.submission.query.TaskCompensation;
 import dev.tributary.submission.query.TaskError;
 import dev.tributary.submission.query.TaskStatus;
 import dev.tributary.submission.query.WorkflowStatus;
@@ -243,9 +252,72 @@ class ProjectionRulesTests {
         assertThat(task.error()).isNotNull();
         assertThat(task.error().code()).isEqualTo("TIMEOUT");
         assertThat(task.error().message()).contains("start-to-close");
-        assertThat(rules.apply(timedOut, succeeded("a", 1, "{}", 4)))
-                .as("a late result of the timed-out attempt")
-                .isSameAs(timedOut);
+        assertThat(task.attempts()).singleElement().satisfies(attempt -> {
+            assertThat(attempt.status()).isEqualTo(AttemptStatus.TIMED_OUT);
+            assertThat(attempt.finishedAt()).isEqualTo(at(3));
+            assertThat(attempt.error()).isEqualTo(task.error());
+        });
+    }
+
+    @Test
+    void aLateResultOfATimedOutAttemptIsRecordedOnItsAttemptAndChangesNothingElse() {
+        ProjectedWorkflow timedOut = fold(
+                accepted(definition(retry(2), task("a"))),
+                dispatched(1, 1, "a"),
+                started("a", 1, "w1", 2),
+                timedOut("a", 1, TimeoutKind.START_TO_CLOSE, 3),
+                new TaskRetryDue(WF, TaskId.of("a"), 2, TaskKind.TASK, at(4)),
+                dispatched(2, 4, "a"));
+
+        ProjectedWorkflow late = rules.apply(timedOut, succeeded("a", 1, "{}", 5));
+
+        ProjectedTask task = late.tasks().get("a");
+        assertThat(task)
+                .usingRecursiveComparison()
+                .ignoringFields("attempts")
+                .isEqualTo(timedOut.tasks().get("a"));
+        assertThat(task.status()).isEqualTo(TaskStatus.DISPATCHED);
+        assertThat(task.attempt()).isEqualTo(2);
+        assertThat(late.updatedAt()).isEqualTo(timedOut.updatedAt());
+        TaskAttempt first = task.attemptRecord(TaskKind.TASK, 1);
+        assertThat(first.status()).isEqualTo(AttemptStatus.TIMED_OUT);
+        assertThat(first.lateResult()).isEqualTo(new LateResult(AttemptStatus.SUCCEEDED, "w", at(5), null));
+        assertThat(task.attemptRecord(TaskKind.TASK, 2).status()).isEqualTo(AttemptStatus.DISPATCHED);
+        assertThat(rules.apply(late, failed("a", 1, "X", true, 6)))
+                .as("only the first late result counts")
+                .isSameAs(late);
+    }
+
+    @Test
+    void everyAttemptIsRecordedWithItsWorkerTimesAndError() {
+        ProjectedWorkflow workflow = fold(
+                accepted(definition(retry(3), task("a"))),
+                new TasksDispatched(
+                        WF, List.of(new DispatchedTask(TaskId.of("a"), "noop", 1, TaskKind.TASK, at(100))), at(1)),
+                started("a", 1, "w1", 2),
+                failed("a", 1, "HTTP_503", true, 3),
+                new TaskRetryDue(WF, TaskId.of("a"), 2, TaskKind.TASK, at(5)),
+                dispatched(2, 5, "a"),
+                started("a", 2, "w2", 6),
+                succeeded("a", 2, "{\"ok\":true}", 7));
+
+        ProjectedTask task = workflow.tasks().get("a");
+        assertThat(task.status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(task.attempts())
+                .containsExactly(
+                        new TaskAttempt(
+                                1,
+                                TaskKind.TASK,
+                                AttemptStatus.FAILED,
+                                "w",
+                                at(1),
+                                at(100),
+                                at(2),
+                                at(3),
+                                new TaskError("HTTP_503", "failed", true),
+                                null),
+                        new TaskAttempt(
+                                2, TaskKind.TASK, AttemptStatus.SUCCEEDED, "w", at(5), null, at(6), at(7), null, null));
     }
 
     @Test
@@ -270,9 +342,13 @@ class ProjectionRulesTests {
                         Map.entry("b", TaskStatus.SUCCEEDED),
                         Map.entry("c", TaskStatus.SKIPPED),
                         Map.entry("d", TaskStatus.CANCELLED));
-        assertThat(rules.apply(workflow, succeeded("d", 1, "{}", 6)))
-                .as("results after the end")
-                .isSameAs(workflow);
+        assertThat(workflow.tasks().get("d").attemptRecord(TaskKind.TASK, 1).status())
+                .isEqualTo(AttemptStatus.CANCELLED);
+        ProjectedWorkflow late = rules.apply(workflow, succeeded("d", 1, "{}", 6));
+        assertThat(statuses(late)).as("results after the end").isEqualTo(statuses(workflow));
+        assertThat(late.status()).isEqualTo(WorkflowStatus.FAILED);
+        assertThat(late.tasks().get("d").attemptRecord(TaskKind.TASK, 1).lateResult())
+                .isNotNull();
         assertThat(rules.apply(workflow, new WorkflowSucceeded(WF, at(7))))
                 .as("a second outcome")
                 .isSameAs(workflow);
@@ -305,7 +381,9 @@ class ProjectionRulesTests {
         assertThat(compensating.status()).isEqualTo(WorkflowStatus.COMPENSATING);
         assertThat(compensating.failedTask()).isEqualTo("b");
         assertThat(compensating.finishedAt()).isNull();
-        assertThat(rules.apply(compensating, succeeded("c", 1, "{}", 5))).isSameAs(compensating);
+        ProjectedWorkflow late = rules.apply(compensating, succeeded("c", 1, "{}", 5));
+        assertThat(statuses(late)).isEqualTo(statuses(compensating));
+        assertThat(late.tasks().get("c").status()).isEqualTo(TaskStatus.CANCELLED);
         ProjectedWorkflow failed = rules.apply(
                 compensating,
                 new WorkflowFailed(WF, TaskId.of("b"), "task 'b' failed", CompensationOutcome.COMPENSATED, at(6)));
@@ -314,11 +392,280 @@ class ProjectionRulesTests {
     }
 
     @Test
-    void compensationAttemptsAreHistoryOnly() {
+    void compensationEventsOutsideCompensationOnlyRecordTheirAttempt() {
         ProjectedWorkflow workflow = fold(accepted(diamond()), dispatched(1, 1, "a"));
 
-        assertThat(rules.apply(workflow, new TaskStarted(WF, TaskId.of("a"), 1, TaskKind.COMPENSATION, "w", at(2))))
-                .isSameAs(workflow);
+        ProjectedWorkflow after =
+                rules.apply(workflow, new TaskStarted(WF, TaskId.of("a"), 1, TaskKind.COMPENSATION, "w", at(2)));
+
+        assertThat(after.tasks().get("a").status()).isEqualTo(TaskStatus.DISPATCHED);
+        assertThat(after.tasks().get("a").compensation()).isNull();
+        assertThat(after.tasks()
+                        .get("a")
+                        .attemptRecord(TaskKind.COMPENSATION, 1)
+                        .status())
+                .isEqualTo(AttemptStatus.RUNNING);
+        assertThat(after.updatedAt()).isEqualTo(workflow.updatedAt());
+    }
+
+    @Test
+    void aTaskFailedForGoodSkipsItsDownstreamAtOnceWhileTheWorkflowAndOtherBranchesRun() {
+        ProjectedWorkflow workflow = fold(
+                accepted(definition(
+                        null, task("a"), task("b", "a"), task("c", "a"), task("d", "b", "c"), task("e", "d"))),
+                dispatched(1, 1, "a"),
+                succeeded("a", 1, "{}", 2),
+                dispatched(1, 3, "b", "c"),
+                started("c", 1, "w", 4),
+                failed("b", 1, "BOOM", false, 5));
+
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(statuses(workflow))
+                .containsExactly(
+                        Map.entry("a", TaskStatus.SUCCEEDED),
+                        Map.entry("b", TaskStatus.FAILED),
+                        Map.entry("c", TaskStatus.RUNNING),
+                        Map.entry("d", TaskStatus.SKIPPED),
+                        Map.entry("e", TaskStatus.SKIPPED));
+        assertThat(workflow.tasks().get("d").updatedAt()).isEqualTo(at(5));
+
+        workflow = rules.apply(workflow, succeeded("c", 1, "{}", 6));
+        assertThat(workflow.tasks().get("c").status())
+                .as("the other branch runs on")
+                .isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.RUNNING);
+        workflow = rules.apply(
+                workflow, new WorkflowFailed(WF, TaskId.of("b"), "task 'b' failed", CompensationOutcome.NONE, at(7)));
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.FAILED);
+        assertThat(workflow.compensation()).isEqualTo(CompensationOutcome.NONE);
+        assertThat(statuses(workflow)).containsEntry("d", TaskStatus.SKIPPED).containsEntry("e", TaskStatus.SKIPPED);
+    }
+
+    @Test
+    void aFailureForecastTheLogSettlesAsARetryTakesTheSkipsBack() {
+        ProjectedWorkflow workflow = fold(accepted(diamond()), dispatched(1, 1, "a"), failed("a", 1, "X", true, 2));
+        assertThat(statuses(workflow).values())
+                .containsExactly(TaskStatus.FAILED, TaskStatus.SKIPPED, TaskStatus.SKIPPED, TaskStatus.SKIPPED);
+
+        workflow = rules.apply(workflow, new TaskRetryDue(WF, TaskId.of("a"), 2, TaskKind.TASK, at(3)));
+
+        assertThat(statuses(workflow).values())
+                .containsExactly(TaskStatus.RETRY_WAIT, TaskStatus.WAITING, TaskStatus.WAITING, TaskStatus.WAITING);
+    }
+
+    @Test
+    void compensationsProgressThroughTheirAttemptsAndTheWorkflowShowsTheOutcome() {
+        WorkflowDefinition saga =
+                definition(null, compensated("a", retry(2)), compensated("b", null, "a"), task("c", "b"));
+        ProjectedWorkflow workflow = fold(
+                accepted(saga),
+                dispatched(1, 1, "a"),
+                succeeded("a", 1, "{}", 2),
+                dispatched(1, 3, "b"),
+                succeeded("b", 1, "{}", 4),
+                dispatched(1, 5, "c"),
+                failed("c", 1, "BOOM", false, 6));
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.RUNNING);
+
+        workflow = rules.apply(
+                workflow,
+                new WorkflowCompensating(
+                        WF, TaskId.of("c"), "task 'c' failed", List.of(TaskId.of("b"), TaskId.of("a")), at(7)));
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.COMPENSATING);
+        assertThat(workflow.reason()).isEqualTo("task 'c' failed");
+        assertThat(compensations(workflow))
+                .containsEntry("a", TaskStatus.WAITING)
+                .containsEntry("b", TaskStatus.WAITING)
+                .containsEntry("c", null);
+
+        workflow = fold(workflow, compensationDispatched("b", 1, 8), compensationStarted("b", 1, 9));
+        assertThat(workflow.tasks().get("b").compensation().status()).isEqualTo(TaskStatus.RUNNING);
+        workflow = fold(
+                workflow,
+                compensationSucceeded("b", 1, "{\"refunded\":true}", 10),
+                compensationDispatched("a", 1, 11),
+                compensationFailed("a", 1, "HTTP_503", true, 12));
+        assertThat(workflow.tasks().get("b").compensation().status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(workflow.tasks().get("b").compensation().output()).isEqualTo(json("{\"refunded\":true}"));
+        TaskCompensation a = workflow.tasks().get("a").compensation();
+        assertThat(a.status()).as("the compensation's own retry policy").isEqualTo(TaskStatus.RETRY_WAIT);
+        assertThat(a.error()).isEqualTo(new TaskError("HTTP_503", "failed", true));
+        assertThat(workflow.tasks().get("a").status())
+                .as("the task itself stays")
+                .isEqualTo(TaskStatus.SUCCEEDED);
+
+        workflow = fold(
+                workflow,
+                new TaskRetryDue(WF, TaskId.of("a"), 2, TaskKind.COMPENSATION, at(13)),
+                compensationDispatched("a", 2, 13),
+                compensationSucceeded("a", 2, "{}", 14),
+                new WorkflowFailed(WF, TaskId.of("c"), "task 'c' failed", CompensationOutcome.COMPENSATED, at(15)));
+
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.FAILED);
+        assertThat(workflow.compensation()).isEqualTo(CompensationOutcome.COMPENSATED);
+        assertThat(workflow.failedTask()).isEqualTo("c");
+        assertThat(compensations(workflow))
+                .containsEntry("a", TaskStatus.SUCCEEDED)
+                .containsEntry("b", TaskStatus.SUCCEEDED);
+        assertThat(workflow.tasks().get("a").attempts())
+                .extracting(TaskAttempt::kind, TaskAttempt::attempt, TaskAttempt::status)
+                .containsExactly(
+                        tuple(TaskKind.TASK, 1, AttemptStatus.SUCCEEDED),
+                        tuple(TaskKind.COMPENSATION, 1, AttemptStatus.FAILED),
+                        tuple(TaskKind.COMPENSATION, 2, AttemptStatus.SUCCEEDED));
+    }
+
+    @Test
+    void aCompensationFailedForGoodSkipsThoseNotReleasedAndTheWorkflowEndsCompensationFailed() {
+        WorkflowDefinition saga = definition(null, compensated("a", null), compensated("b", null, "a"), task("c", "b"));
+        ProjectedWorkflow workflow = fold(
+                accepted(saga),
+                dispatched(1, 1, "a"),
+                succeeded("a", 1, "{}", 2),
+                dispatched(1, 3, "b"),
+                succeeded("b", 1, "{}", 4),
+                dispatched(1, 5, "c"),
+                failed("c", 1, "BOOM", false, 6),
+                new WorkflowCompensating(
+                        WF, TaskId.of("c"), "task 'c' failed", List.of(TaskId.of("b"), TaskId.of("a")), at(7)),
+                compensationDispatched("b", 1, 8),
+                compensationFailed("b", 1, "REFUND_REFUSED", false, 9));
+
+        assertThat(compensations(workflow))
+                .containsEntry("b", TaskStatus.FAILED)
+                .containsEntry("a", TaskStatus.SKIPPED);
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.COMPENSATING);
+
+        workflow = rules.apply(
+                workflow,
+                new WorkflowFailed(
+                        WF,
+                        TaskId.of("c"),
+                        "compensation of 'b' failed: REFUND_REFUSED",
+                        CompensationOutcome.COMPENSATION_FAILED,
+                        at(10)));
+        assertThat(workflow.status()).isEqualTo(WorkflowStatus.FAILED);
+        assertThat(workflow.compensation()).isEqualTo(CompensationOutcome.COMPENSATION_FAILED);
+        assertThat(compensations(workflow))
+                .containsEntry("b", TaskStatus.FAILED)
+                .containsEntry("a", TaskStatus.SKIPPED);
+    }
+
+    @Test
+    void aRerunAfterFailureRunsTheTasksThatDidNotSucceedAgainKeepingAttemptsAndOutputs() {
+        ProjectedWorkflow failedRun = fold(
+                accepted(diamond()),
+                dispatched(1, 1, "a"),
+                succeeded("a", 1, "{\"kept\":1}", 2),
+                dispatched(1, 3, "b", "c"),
+                failed("b", 1, "BOOM", false, 4),
+                succeeded("c", 1, "{}", 5),
+                new WorkflowFailed(WF, TaskId.of("b"), "task 'b' failed", CompensationOutcome.NONE, at(6)));
+
+        ProjectedWorkflow rerun = rules.apply(failedRun, new WorkflowRetryRequested(WF, "fixed", at(7)));
+
+        assertThat(rerun.status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(rerun.reason()).isNull();
+        assertThat(rerun.failedTask()).isNull();
+        assertThat(rerun.finishedAt()).isNull();
+        assertThat(rerun.compensation()).isNull();
+        assertThat(rerun.updatedAt()).isEqualTo(at(7));
+        assertThat(statuses(rerun))
+                .containsExactly(
+                        Map.entry("a", TaskStatus.SUCCEEDED),
+                        Map.entry("b", TaskStatus.WAITING),
+                        Map.entry("c", TaskStatus.SUCCEEDED),
+                        Map.entry("d", TaskStatus.WAITING));
+        assertThat(rerun.tasks().get("a").output()).isEqualTo(json("{\"kept\":1}"));
+        ProjectedTask b = rerun.tasks().get("b");
+        assertThat(b.attempt()).as("the counter is kept").isEqualTo(1);
+        assertThat(b.attempts()).hasSize(1);
+
+        rerun = fold(rerun, dispatched(2, 8, "b"), succeeded("b", 2, "{}", 9));
+        assertThat(rerun.tasks().get("b").status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(rerun.tasks().get("b").attempts())
+                .extracting(TaskAttempt::attempt)
+                .containsExactly(1, 2);
+    }
+
+    @Test
+    void aRerunAfterCompensationAlsoRunsTheTasksWhoseCompensationUndidThemAndClearsCompensations() {
+        WorkflowDefinition saga = definition(null, compensated("a", null), task("b"), task("c", "a", "b"));
+        ProjectedWorkflow compensated = fold(
+                accepted(saga),
+                dispatched(1, 1, "a", "b"),
+                succeeded("a", 1, "{}", 2),
+                succeeded("b", 1, "{}", 3),
+                dispatched(1, 4, "c"),
+                failed("c", 1, "BOOM", false, 5),
+                new WorkflowCompensating(WF, TaskId.of("c"), "task 'c' failed", List.of(TaskId.of("a")), at(6)),
+                compensationDispatched("a", 1, 7),
+                compensationSucceeded("a", 1, "{}", 8),
+                new WorkflowFailed(WF, TaskId.of("c"), "task 'c' failed", CompensationOutcome.COMPENSATED, at(9)));
+
+        ProjectedWorkflow rerun = rules.apply(compensated, new WorkflowRetryRequested(WF, null, at(10)));
+
+        assertThat(rerun.status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(statuses(rerun))
+                .containsExactly(
+                        Map.entry("a", TaskStatus.WAITING),
+                        Map.entry("b", TaskStatus.SUCCEEDED),
+                        Map.entry("c", TaskStatus.WAITING));
+        assertThat(compensations(rerun).values()).containsOnlyNulls();
+        assertThat(rerun.tasks().get("a").attempts()).hasSize(2);
+        assertThat(rerun.tasks().get("a").output()).isNull();
+    }
+
+    @Test
+    void aRerunAfterCancellationRunsTheCancelledAndSkippedTasksAgain() {
+        ProjectedWorkflow cancelled = fold(
+                accepted(diamond()),
+                dispatched(1, 1, "a"),
+                started("a", 1, "w", 2),
+                new WorkflowCancelled(WF, "user", at(3)),
+                failed("a", 1, "CANCELLED", false, 4));
+        assertThat(cancelled
+                        .tasks()
+                        .get("a")
+                        .attemptRecord(TaskKind.TASK, 1)
+                        .lateResult()
+                        .error()
+                        .code())
+                .isEqualTo("CANCELLED");
+
+        ProjectedWorkflow rerun = rules.apply(cancelled, new WorkflowRetryRequested(WF, null, at(5)));
+
+        assertThat(rerun.status()).isEqualTo(WorkflowStatus.RUNNING);
+        assertThat(statuses(rerun).values()).containsOnly(TaskStatus.WAITING);
+        rerun = rules.apply(rerun, dispatched(2, 6, "a"));
+        assertThat(rerun.tasks().get("a").status()).isEqualTo(TaskStatus.DISPATCHED);
+    }
+
+    @Test
+    void aRerunRequestIsIgnoredUnlessTheWorkflowFailedOrWasCancelled() {
+        ProjectedWorkflow running = fold(accepted(diamond()), dispatched(1, 1, "a"));
+        assertThat(rules.apply(running, new WorkflowRetryRequested(WF, null, at(2))))
+                .isSameAs(running);
+        ProjectedWorkflow succeeded = fold(
+                accepted(definition(null, task("a"))),
+                dispatched(1, 1, "a"),
+                succeeded("a", 1, "{}", 2),
+                new WorkflowSucceeded(WF, at(3)));
+        assertThat(rules.apply(succeeded, new WorkflowRetryRequested(WF, null, at(4))))
+                .isSameAs(succeeded);
+    }
+
+    @Test
+    void theWorkflowShowsItsOriginAndADeadlineIsHistoryOnly() {
+        ProjectedWorkflow fromKafka =
+                rules.apply(null, new WorkflowAccepted(WF, diamond(), T0, Origin.kafka("subs", 2, 42)));
+        assertThat(fromKafka.origin()).isEqualTo(Origin.kafka("subs", 2, 42));
+        ProjectedWorkflow stored =
+                rules.apply(stored(diamond()), new WorkflowAccepted(WF, diamond(), at(1), Origin.http()));
+        assertThat(stored.origin()).isEqualTo(Origin.http());
+
+        assertThat(rules.apply(fromKafka, new WorkflowTimedOut(WF, at(5), at(5))))
+                .isSameAs(fromKafka);
     }
 
     @Test
@@ -417,7 +764,54 @@ class ProjectionRulesTests {
     private static ProjectedWorkflow stored(WorkflowDefinition definition) {
         Map<String, ProjectedTask> tasks = new java.util.LinkedHashMap<>();
         definition.tasks().forEach(task -> tasks.put(task.id().value(), ProjectedTask.waiting(task.type(), T0)));
-        return new ProjectedWorkflow(WF.value(), WorkflowStatus.ACCEPTED, T0, T0, null, null, null, null, tasks, null);
+        return new ProjectedWorkflow(
+                WF.value(), WorkflowStatus.ACCEPTED, T0, T0, null, null, null, null, null, null, tasks, null);
+    }
+
+    private ProjectedWorkflow fold(ProjectedWorkflow workflow, WorkflowEvent... events) {
+        return rules.applyAll(workflow, Arrays.asList(events));
+    }
+
+    private static Map<String, @Nullable TaskStatus> compensations(ProjectedWorkflow workflow) {
+        Map<String, @Nullable TaskStatus> statuses = new java.util.LinkedHashMap<>();
+        workflow.tasks()
+                .forEach((id, task) -> statuses.put(
+                        id,
+                        task.compensation() == null ? null : task.compensation().status()));
+        return statuses;
+    }
+
+    private static TaskDefinition compensated(String id, @Nullable RetryPolicy retry, String... dependsOn) {
+        return new TaskDefinition(
+                TaskId.of(id),
+                "noop",
+                null,
+                dependsOn.length == 0
+                        ? null
+                        : Arrays.stream(dependsOn).map(TaskId::of).toList(),
+                null,
+                null,
+                new Compensation("undo", null, retry));
+    }
+
+    private static TasksDispatched compensationDispatched(String task, int attempt, int second) {
+        return new TasksDispatched(
+                WF,
+                List.of(new DispatchedTask(TaskId.of(task), "undo", attempt, TaskKind.COMPENSATION, null)),
+                at(second));
+    }
+
+    private static TaskStarted compensationStarted(String task, int attempt, int second) {
+        return new TaskStarted(WF, TaskId.of(task), attempt, TaskKind.COMPENSATION, "w", at(second));
+    }
+
+    private static TaskSucceeded compensationSucceeded(String task, int attempt, String output, int second) {
+        return new TaskSucceeded(WF, TaskId.of(task), attempt, TaskKind.COMPENSATION, json(output), "w", at(second));
+    }
+
+    private static TaskFailed compensationFailed(String task, int attempt, String code, boolean retryable, int second) {
+        return new TaskFailed(
+                WF, TaskId.of(task), attempt, TaskKind.COMPENSATION, code, "failed", retryable, "w", at(second));
     }
 
     private static WorkflowDefinition diamond() {
