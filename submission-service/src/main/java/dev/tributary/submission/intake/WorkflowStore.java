@@ -5,6 +5,7 @@ import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.definition.WorkflowSubmission;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.outbox.OutboxMessage;
@@ -69,10 +70,11 @@ class WorkflowStore {
     }
 
     /**
+     * @param origin where the submission came from; carried by the {@code WorkflowAccepted} event
      * @throws WorkflowConflictException when the id is taken by a different definition
      */
     @Transactional
-    Outcome accept(WorkflowSubmission submission) {
+    Outcome accept(WorkflowSubmission submission, Origin origin) {
         String id = submission.id() != null ? submission.id() : uuids.next().toString();
         WorkflowDefinition definition = submission.definition();
         CanonicalDefinition canonical = CanonicalDefinition.of(definition);
@@ -104,7 +106,7 @@ class WorkflowStore {
             ps.setString(5, TaskStatus.WAITING.name());
             ps.setObject(6, timestamp);
         });
-        WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now);
+        WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now, origin);
         outbox.append(new OutboxMessage(
                 uuids.next(),
                 eventsTopic,
