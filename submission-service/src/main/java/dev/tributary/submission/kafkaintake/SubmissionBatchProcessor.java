@@ -26,10 +26,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Handles one poll batch of the submissions topic. First, outside any transaction, every record is
  * decoded and validated ({@link SubmissionRecord#decode}). Then, in one transaction: advance the
- * stored offsets (fenced, first), store each valid submission behind a savepoint through {@link
- * WorkflowIntake#store} and dead-letter each invalid one. A record the store refuses (the id taken by
- * another definition, data the database cannot hold) rolls back to its savepoint only and is
- * dead-lettered; the good records of the batch commit. Anything else (database down, fenced offsets)
+ * stored offsets (fenced, first), store each valid submission through {@link WorkflowIntake#store}
+ * and, last, dead-letter each invalid one. If the store refuses a record (the id taken by another
+ * definition, data the database cannot hold), that transaction rolls back and the batch is written
+ * again with a savepoint per record: the refused record rolls back to its savepoint only and is
+ * dead-lettered, the good records of the batch commit. Anything else (database down, fenced offsets)
  * fails the whole batch, which the consumer re-reads after a back-off: records that were stored are
  * then absorbed by idempotency, dead letters may be sent twice.
  *
@@ -97,20 +98,47 @@ final class SubmissionBatchProcessor implements BatchHandler {
         return committed;
     }
 
+    /**
+     * The batch in one transaction. Optimistic first: without savepoints (they cost two round trips
+     * per record); if the store refuses a record, that transaction rolls back having sent nothing, and
+     * the batch is written again with a savepoint per record.
+     */
     private Map<TopicPartition, Long> inOneTransaction(
             List<ConsumerRecord<String, byte[]>> records,
             List<SubmissionRecord> decoded,
             Map<TopicPartition, Long> stored) {
+        try {
+            return writeBatch(records, decoded, stored, false);
+        } catch (RefusedWithoutSavepoint refused) {
+            log.debug("a record of the batch was refused; writing the batch again with savepoints", refused);
+            return writeBatch(records, decoded, stored, true);
+        }
+    }
+
+    private Map<TopicPartition, Long> writeBatch(
+            List<ConsumerRecord<String, byte[]>> records,
+            List<SubmissionRecord> decoded,
+            Map<TopicPartition, Long> stored,
+            boolean savepoints) {
         Tally tally = new Tally();
         Map<TopicPartition, Long> next = transactions.execute(status -> {
             tally.reset();
             Map<TopicPartition, Long> advanced = offsets.advance(groupId, records, stored);
+            List<Invalid> rejected = new ArrayList<>();
             for (SubmissionRecord record : decoded) {
                 switch (record) {
-                    case Invalid invalid -> reject(invalid.record(), invalid.rejection(), tally);
-                    case Valid valid -> storeBehindSavepoint(valid, status, tally);
+                    case Invalid invalid -> rejected.add(invalid);
+                    case Valid valid -> {
+                        if (savepoints) {
+                            storeBehindSavepoint(valid, status, tally, rejected);
+                        } else {
+                            storeOrAbort(valid, tally);
+                        }
+                    }
                 }
             }
+            // Last, so that a transaction that rolls back before this point has sent nothing.
+            rejected.forEach(invalid -> reject(invalid.record(), invalid.rejection(), tally));
             return advanced;
         });
         if (next == null) {
@@ -126,7 +154,15 @@ final class SubmissionBatchProcessor implements BatchHandler {
         return next;
     }
 
-    private void storeBehindSavepoint(Valid valid, TransactionStatus status, Tally tally) {
+    private void storeOrAbort(Valid valid, Tally tally) {
+        try {
+            tally.stored(intake.store(valid.submission(), valid.origin()).created());
+        } catch (WorkflowConflictException | DataIntegrityViolationException e) {
+            throw new RefusedWithoutSavepoint(e);
+        }
+    }
+
+    private void storeBehindSavepoint(Valid valid, TransactionStatus status, Tally tally, List<Invalid> rejected) {
         Object savepoint = status.createSavepoint();
         Rejection refused;
         try {
@@ -140,7 +176,16 @@ final class SubmissionBatchProcessor implements BatchHandler {
             refused = storageRejected(e);
         }
         status.rollbackToSavepoint(savepoint);
-        reject(valid.record(), refused, tally);
+        rejected.add(new Invalid(valid.record(), refused));
+    }
+
+    /** The store refused a record in a transaction without savepoints: it must roll back whole. */
+    private static final class RefusedWithoutSavepoint extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RefusedWithoutSavepoint(RuntimeException cause) {
+            super(cause);
+        }
     }
 
     private Map<TopicPartition, Long> oneByOne(List<SubmissionRecord> decoded, Map<TopicPartition, Long> stored) {
