@@ -20,6 +20,7 @@ final class TestSystem implements AutoCloseable {
     final String eventsTopic;
     final String tasksPrefix;
     final String deadLetters;
+    final String submissions;
     final TributarySystem.Infrastructure infra;
     final Map<String, Object> common = new LinkedHashMap<>();
     final Map<String, Map<String, Object>> perService = new LinkedHashMap<>();
@@ -31,9 +32,11 @@ final class TestSystem implements AutoCloseable {
         eventsTopic = "t." + name + ".workflow-events";
         tasksPrefix = "t." + name + ".tasks.";
         deadLetters = "t." + name + ".dead-letters";
+        submissions = "t." + name + ".workflow-submissions";
         var kafka = TestInfra.kafka();
         kafka.createTopic(eventsTopic, 3);
         kafka.createTopic(deadLetters, 1);
+        kafka.createTopic(submissions, 3);
         for (String type : TASK_TYPES) {
             kafka.createTopic(tasksPrefix + type, 3);
         }
@@ -49,6 +52,8 @@ final class TestSystem implements AutoCloseable {
         common.put("tributary.scheduler.consumer-group", name + "-scheduler");
         common.put("tributary.submission.projection.consumer-group", name + "-projection");
         common.put("tributary.submission.dead-letter-topic", deadLetters);
+        common.put("tributary.submission.kafka-intake.topic", submissions);
+        common.put("tributary.submission.kafka-intake.consumer-group", name + "-intake");
         common.put("tributary.worker.events-topic", eventsTopic);
         common.put("tributary.worker.tasks-topic-prefix", tasksPrefix);
         common.put("tributary.worker.dead-letter-topic", deadLetters);

@@ -31,7 +31,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * bench.isolation} x {@code bench.batch} combination, each on a fresh database. Not part of the
  * suite (the class name does not end in Tests); run it with {@code ./mvnw -B -pl submission-service
  * -am test -Dtest=KafkaIntakeBenchmark -Dsurefire.failIfNoSpecifiedTests=false
- * [-Dbench.records=20000 -Dbench.isolation=savepoint,transaction -Dbench.batch=500]} and read the
+ * [-Dbench.records=20000 -Dbench.isolation=savepoint,transaction -Dbench.batch=500
+ * -Dbench.concurrency=1]} and read the
  * {@code BENCH} lines in {@code target/surefire-reports/*KafkaIntakeBenchmark-output.txt}.
  */
 class KafkaIntakeBenchmark {
@@ -41,6 +42,7 @@ class KafkaIntakeBenchmark {
             System.getProperty("bench.isolation", "savepoint,transaction").split(","));
     private static final List<String> BATCHES =
             List.of(System.getProperty("bench.batch", "500").split(","));
+    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 1);
 
     @Test
     void measure() throws Exception {
@@ -64,7 +66,8 @@ class KafkaIntakeBenchmark {
                     "--tributary.outbox.enabled=false",
                     "--tributary.submission.kafka-intake.auto-startup=false",
                     "--tributary.submission.kafka-intake.isolation=" + isolation,
-                    "--tributary.submission.kafka-intake.max-poll-records=" + batch));
+                    "--tributary.submission.kafka-intake.max-poll-records=" + batch,
+                    "--tributary.submission.kafka-intake.concurrency=" + CONCURRENCY));
             topics.properties().forEach((name, value) -> args.add("--" + name + "=" + value));
             try (ConfigurableApplicationContext context =
                     new SpringApplication(SubmissionApplication.class).run(args.toArray(String[]::new))) {
@@ -100,10 +103,11 @@ class KafkaIntakeBenchmark {
                         .get("tributary.submission.kafka-intake.batch")
                         .timer();
                 System.out.printf(
-                        "BENCH kafka intake: isolation=%s max-poll-records=%d: %d records -> %d workflows in %.2f s:"
+                        "BENCH kafka intake: isolation=%s max-poll-records=%d concurrency=%d: %d records -> %d workflows in %.2f s:"
                                 + " %.0f accepted/s; %d batches, mean %.1f ms, max %.1f ms%n",
                         isolation,
                         batch,
+                        CONCURRENCY,
                         RECORDS,
                         workflows,
                         seconds,
