@@ -107,8 +107,8 @@ public record SubmissionProperties(
      * @param pollTimeout longest one poll blocks when the topic is quiet
      * @param errorBackoff wait before re-reading a batch whose transaction failed (e.g. database down)
      * @param isolation how one bad record is kept from undoing the good ones of its batch: {@code
-     *     savepoint} (one transaction per batch, a savepoint per record) or {@code transaction} (one
-     *     transaction per record)
+     *     savepoint} (one transaction per batch, written again with a savepoint per record when the
+     *     database refuses a record) or {@code transaction} (one transaction per record)
      */
     public record KafkaIntake(
             @DefaultValue("true") boolean enabled,
