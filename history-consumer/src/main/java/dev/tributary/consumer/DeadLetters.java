@@ -79,6 +79,20 @@ public class DeadLetters implements AutoCloseable {
      * @throws IllegalStateException when it cannot be sent
      */
     public void send(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {
+        send(record, reason, error, Map.of());
+    }
+
+    /**
+     * Sends the dead letter with extra headers (UTF-8 values, e.g. {@link Headers#DLT_REASON_CODE})
+     * and waits for the broker's acknowledgement.
+     *
+     * @throws IllegalStateException when it cannot be sent
+     */
+    public void send(
+            ConsumerRecord<String, byte[]> record,
+            String reason,
+            @Nullable Throwable error,
+            Map<String, String> extraHeaders) {
         ProducerRecord<String, byte[]> letter = new ProducerRecord<>(topic, null, record.key(), record.value());
         for (Header header : record.headers()) {
             letter.headers().add(header);
@@ -92,6 +106,7 @@ public class DeadLetters implements AutoCloseable {
         if (error != null) {
             letter.headers().add(Headers.DLT_EXCEPTION, utf8(error.getClass().getName()));
         }
+        extraHeaders.forEach((name, value) -> letter.headers().add(name, utf8(value)));
         try {
             producer().send(letter).get(SEND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -34,6 +34,16 @@ public final class Headers {
 
     /** Why a record was dead-lettered, one human-readable line. */
     public static final String DLT_REASON = "tributary_dlt_reason";
+    /**
+     * Why a record was dead-lettered as a stable, machine-readable code (e.g. {@code INVALID},
+     * {@code CONFLICT}); set by consumers that classify their rejections.
+     */
+    public static final String DLT_REASON_CODE = "tributary_dlt_reason_code";
+    /**
+     * The problems found in a rejected record as a JSON array of {@code {"pointer", "reason"}}
+     * objects (JSON Pointer into the record's value, human-readable reason).
+     */
+    public static final String DLT_ERRORS = "tributary_dlt_errors";
     /** Exception class that rejected the record, when there was one. */
     public static final String DLT_EXCEPTION = "tributary_dlt_exception";
 

@@ -18,6 +18,8 @@ import org.springframework.util.unit.DataSize;
  *     start-to-close, schedule-to-start)
  * @param maxBackoff the longest accepted retry backoff ({@code initialBackoff}, {@code maxBackoff})
  * @param projection the status projection of the history log ({@code tributary.submission.projection.*})
+ * @param kafkaIntake the intake of submissions from a Kafka topic ({@code
+ *     tributary.submission.kafka-intake.*})
  */
 @ConfigurationProperties("tributary.submission")
 public record SubmissionProperties(
@@ -27,7 +29,8 @@ public record SubmissionProperties(
         @DefaultValue(Topics.DEAD_LETTERS) String deadLetterTopic,
         @DefaultValue("P365D") Duration maxTimeout,
         @DefaultValue("PT24H") Duration maxBackoff,
-        @DefaultValue Projection projection) {
+        @DefaultValue Projection projection,
+        @DefaultValue KafkaIntake kafkaIntake) {
 
     public SubmissionProperties {
         if (maxTasks < 1) {
@@ -85,6 +88,60 @@ public record SubmissionProperties(
                 throw new IllegalArgumentException(
                         "tributary.submission.projection.poll-timeout must be positive, error-backoff not negative");
             }
+        }
+    }
+
+    /**
+     * The Kafka intake: consumes submissions from {@code topic} (the same JSON as the HTTP body),
+     * validates and stores them exactly like HTTP submissions, and dead-letters bad records to
+     * {@code dead-letter-topic}.
+     *
+     * @param enabled whether this instance consumes the submissions topic
+     * @param autoStartup whether the intake's consumer starts with the application (else it is
+     *     started through its lifecycle bean)
+     * @param topic the topic submissions are read from
+     * @param consumerGroup Kafka consumer group of the intake (offsets live in PostgreSQL, {@code
+     *     submission.consumer_offset}, keyed by this group, committed with the workflows they created)
+     * @param concurrency consumer threads, each with its own share of the partitions
+     * @param maxPollRecords most records handled in one batch
+     * @param pollTimeout longest one poll blocks when the topic is quiet
+     * @param errorBackoff wait before re-reading a batch whose transaction failed (e.g. database down)
+     * @param isolation how one bad record is kept from undoing the good ones of its batch: {@code
+     *     savepoint} (one transaction per batch, written again with a savepoint per record when the
+     *     database refuses a record) or {@code transaction} (one transaction per record)
+     */
+    public record KafkaIntake(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("true") boolean autoStartup,
+            @DefaultValue(Topics.WORKFLOW_SUBMISSIONS) String topic,
+            @DefaultValue("tributary-submission-intake") String consumerGroup,
+            @DefaultValue("1") int concurrency,
+            @DefaultValue("500") int maxPollRecords,
+            @DefaultValue("1s") Duration pollTimeout,
+            @DefaultValue("1s") Duration errorBackoff,
+            @DefaultValue("savepoint") Isolation isolation) {
+
+        public KafkaIntake {
+            if (topic.isBlank() || consumerGroup.isBlank()) {
+                throw new IllegalArgumentException(
+                        "tributary.submission.kafka-intake.topic and consumer-group must not be blank");
+            }
+            if (concurrency < 1 || maxPollRecords < 1) {
+                throw new IllegalArgumentException(
+                        "tributary.submission.kafka-intake.concurrency and max-poll-records must be at least 1");
+            }
+            if (!pollTimeout.isPositive() || errorBackoff.isNegative()) {
+                throw new IllegalArgumentException(
+                        "tributary.submission.kafka-intake.poll-timeout must be positive, error-backoff not negative");
+            }
+        }
+
+        /** How the records of one poll batch are committed. */
+        public enum Isolation {
+            /** One transaction per batch; each record's writes behind a savepoint. */
+            SAVEPOINT,
+            /** One transaction per record. */
+            TRANSACTION
         }
     }
 }

@@ -27,6 +27,8 @@ public final class SubmissionDatabase {
         registry.add("spring.datasource.password", () -> TestInfra.postgres().password());
         // These tests stop at the outbox row; relaying it to Kafka is the relay library's to test.
         registry.add("tributary.outbox.enabled", () -> "false");
+        // The Kafka intake has tests of its own, each on topics of its own.
+        registry.add("tributary.submission.kafka-intake.enabled", () -> "false");
     }
 
     public static long workflows(JdbcTemplate jdbc) {

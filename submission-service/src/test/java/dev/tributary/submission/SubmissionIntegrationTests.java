@@ -188,6 +188,7 @@ class SubmissionIntegrationTests {
                         EventCodec.json().decode(body, WorkflowSubmission.class).definition());
         assertThat(accepted.acceptedAt())
                 .isEqualTo(Instant.parse(response.json().get("createdAt").asString()));
+        assertThat(accepted.origin()).isEqualTo(WorkflowEvent.Origin.http());
     }
 
     @Test

@@ -21,6 +21,7 @@ final class TestSystem implements AutoCloseable {
     final String tasksPrefix;
     final String deadLetters;
     final String cancellations;
+    final String submissions;
     final TributarySystem.Infrastructure infra;
     final Map<String, Object> common = new LinkedHashMap<>();
     final Map<String, Map<String, Object>> perService = new LinkedHashMap<>();
@@ -37,6 +38,8 @@ final class TestSystem implements AutoCloseable {
         kafka.createTopic(eventsTopic, 3);
         kafka.createTopic(deadLetters, 1);
         kafka.createTopic(cancellations, 3);
+        submissions = "t." + name + ".workflow-submissions";
+        kafka.createTopic(submissions, 3);
         for (String type : TASK_TYPES) {
             kafka.createTopic(tasksPrefix + type, 3);
         }
@@ -52,6 +55,8 @@ final class TestSystem implements AutoCloseable {
         common.put("tributary.scheduler.consumer-group", name + "-scheduler");
         common.put("tributary.submission.projection.consumer-group", name + "-projection");
         common.put("tributary.submission.dead-letter-topic", deadLetters);
+        common.put("tributary.submission.kafka-intake.topic", submissions);
+        common.put("tributary.submission.kafka-intake.consumer-group", name + "-intake");
         common.put("tributary.worker.events-topic", eventsTopic);
         common.put("tributary.worker.tasks-topic-prefix", tasksPrefix);
         common.put("tributary.worker.dead-letter-topic", deadLetters);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadFeature;
@@ -52,7 +53,24 @@ final class SubmissionValidator {
      * @throws InvalidSubmissionException with every problem found
      */
     WorkflowSubmission validate(byte[] body) {
+        return validate(body, null);
+    }
+
+    /**
+     * Validates a submission whose id may come from elsewhere (a Kafka record's key): when the
+     * document is an object without an {@code id} (absent or null), {@code defaultId} is validated
+     * and used as its id, exactly as if the document had carried it.
+     *
+     * @throws InvalidSubmissionException with every problem found
+     */
+    WorkflowSubmission validate(byte[] body, @Nullable String defaultId) {
         JsonNode document = parse(body);
+        if (defaultId != null && document instanceof ObjectNode object) {
+            JsonNode id = object.get("id");
+            if (id == null || id.isNull()) {
+                object.put("id", defaultId);
+            }
+        }
         List<FieldError> errors = new ArrayList<>();
         boolean typeErrors = false;
         for (SubmissionSchema.Violation violation : schema.validate(document)) {

@@ -1,13 +1,15 @@
 package dev.tributary.submission.intake;
 
 import dev.tributary.events.definition.WorkflowSubmission;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.submission.query.WorkflowView;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
- * Accepts a workflow submission from any intake (HTTP now, Kafka later): validates it, then stores
+ * Accepts a workflow submission from any intake (HTTP and the Kafka topic): validates it, then stores
  * it idempotently with its {@code WorkflowAccepted} outbox row. Validation holds no database
  * connection. Logs ids and counts, never payloads.
  */
@@ -34,12 +36,13 @@ public class WorkflowIntake {
     public record Result(boolean created, WorkflowView workflow) {}
 
     /**
-     * Validates and stores a submission given as JSON.
+     * Validates and stores a submission given as JSON, logging the outcome (the HTTP intake).
      *
+     * @param origin where the submission came from; recorded on its {@code WorkflowAccepted}
      * @throws InvalidSubmissionException when the document is malformed or breaks a rule
      * @throws WorkflowConflictException when its id is taken by a different definition
      */
-    public Result submit(byte[] json) {
+    public Result submit(byte[] json, Origin origin) {
         WorkflowSubmission submission;
         try {
             submission = validator.validate(json);
@@ -51,15 +54,15 @@ public class WorkflowIntake {
                     e.malformed() ? " [malformed]" : "");
             throw e;
         }
-        WorkflowStore.Outcome outcome;
+        Result result;
         try {
-            outcome = store.accept(submission);
+            result = store(submission, origin);
         } catch (WorkflowConflictException e) {
             log.info("rejected a submission: {}", e.getMessage());
             throw e;
         }
-        WorkflowView workflow = outcome.workflow();
-        if (outcome.created()) {
+        WorkflowView workflow = result.workflow();
+        if (result.created()) {
             log.info(
                     "accepted workflow {} with {} tasks",
                     workflow.id(),
@@ -67,6 +70,30 @@ public class WorkflowIntake {
         } else {
             log.info("workflow {} resubmitted with the same definition; returning it", workflow.id());
         }
-        return new Result(outcome.created(), workflow);
+        return result;
+    }
+
+    /**
+     * The validation of {@link #submit}, alone and silent (for intakes that batch and log
+     * themselves): schema, DAG, limits. Holds no database connection.
+     *
+     * @param defaultId the id to use when the document has none (a Kafka record's key), validated
+     *     like an id in the document; {@code null} to let the store assign a UUIDv7
+     * @throws InvalidSubmissionException when the document is malformed or breaks a rule
+     */
+    public WorkflowSubmission validate(byte[] json, @Nullable String defaultId) {
+        return validator.validate(json, defaultId);
+    }
+
+    /**
+     * The write of {@link #submit}, alone and silent: the workflow, task and {@code
+     * WorkflowAccepted} outbox rows in one transaction (joining the caller's, if one is active), or
+     * nothing when the same definition is already stored under the id.
+     *
+     * @throws WorkflowConflictException when the id is taken by a different definition
+     */
+    public Result store(WorkflowSubmission submission, Origin origin) {
+        WorkflowStore.Outcome outcome = store.accept(submission, origin);
+        return new Result(outcome.created(), outcome.workflow());
     }
 }

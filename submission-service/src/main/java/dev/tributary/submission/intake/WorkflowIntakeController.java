@@ -1,6 +1,7 @@
 package dev.tributary.submission.intake;
 
 import dev.tributary.events.definition.WorkflowSubmission;
+import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.submission.query.WorkflowView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -71,7 +72,7 @@ class WorkflowIntakeController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<WorkflowView> submit(HttpServletRequest request) throws IOException {
         byte[] body = bodyReader.read(request.getInputStream(), request.getContentLengthLong());
-        WorkflowIntake.Result result = intake.submit(body);
+        WorkflowIntake.Result result = intake.submit(body, Origin.http());
         if (!result.created()) {
             return ResponseEntity.ok(result.workflow());
         }

@@ -70,10 +70,11 @@ class WorkflowStore {
     }
 
     /**
+     * @param origin where the submission came from; carried by the {@code WorkflowAccepted} event
      * @throws WorkflowConflictException when the id is taken by a different definition
      */
     @Transactional
-    Outcome accept(WorkflowSubmission submission) {
+    Outcome accept(WorkflowSubmission submission, Origin origin) {
         String id = submission.id() != null ? submission.id() : uuids.next().toString();
         WorkflowDefinition definition = submission.definition();
         CanonicalDefinition canonical = CanonicalDefinition.of(definition);
@@ -105,7 +106,7 @@ class WorkflowStore {
             ps.setString(5, TaskStatus.WAITING.name());
             ps.setObject(6, timestamp);
         });
-        WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now, Origin.http());
+        WorkflowAccepted event = new WorkflowAccepted(WorkflowId.of(id), definition, now, origin);
         outbox.append(new OutboxMessage(
                 uuids.next(),
                 eventsTopic,
