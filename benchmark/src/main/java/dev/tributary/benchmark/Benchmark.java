@@ -77,7 +77,7 @@ public final class Benchmark {
                         KafkaBrokerMain.class.getName(),
                         List.of(),
                         logs,
-                        options.jfr() ? directory.resolve("kafka.jfr") : null)) {
+                        null)) {
             String bootstrap = kafka.awaitLogLine("BOOTSTRAP ", 300);
             System.out.println("benchmark: PostgreSQL on " + postgres.port() + ", Kafka on " + bootstrap);
             Results.Baselines baselines = null;
@@ -91,7 +91,12 @@ public final class Benchmark {
             }
             List<Results.SystemRun> systems = new ArrayList<>();
             for (String mode : options.modes()) {
-                systems.add(runSystem(mode, postgres, kafka, bootstrap, logs));
+                try {
+                    systems.add(runSystem(mode, postgres, kafka, bootstrap, logs));
+                } catch (Exception e) {
+                    System.err.println("benchmark: the " + mode + " run failed; going on with the next");
+                    e.printStackTrace();
+                }
                 write(started, loadStart, baselines, systems);
             }
             Path html = write(started, loadStart, baselines, systems);
@@ -128,8 +133,7 @@ public final class Benchmark {
     private Results.SystemRun runSystem(String mode, Postgres postgres, ChildProcess kafka, String bootstrap, Path logs)
             throws Exception {
         System.out.println("benchmark: starting the services with the " + mode + " relay");
-        SystemUnderTest system =
-                new SystemUnderTest(mode, bootstrap, postgres, options, logs, options.jfr() ? directory : null);
+        SystemUnderTest system = new SystemUnderTest(mode, bootstrap, postgres, options, logs);
         List<Results.StepResult> results = new ArrayList<>();
         List<Results.Sample> timeline;
         try (HistoryReader history = new HistoryReader(bootstrap, system.eventsTopic, workload, system.outboxSources);
@@ -143,6 +147,16 @@ public final class Benchmark {
                 sampler.step(warmup.name, warmup.rate);
                 generator.run(warmup, options.warmupDuration());
                 awaitFinished(history, generator, options.drain().toSeconds());
+
+                List<ChildProcess> recorded = new ArrayList<>(system.services.values());
+                recorded.add(kafka);
+                if (options.jfr()) {
+                    // The recordings cover the measured steps only.
+                    for (ChildProcess process : recorded) {
+                        String file = process.name.startsWith(mode) ? process.name : mode + "-" + process.name;
+                        process.startRecording(directory.resolve(file + ".jfr"));
+                    }
+                }
 
                 record Marks(Step step, Results.Sample start, Results.Sample end) {}
                 List<Marks> marks = new ArrayList<>();
@@ -168,6 +182,7 @@ public final class Benchmark {
                             mode,
                             step.name,
                             step.scheduled.get(),
+                            end.finished() - start.finished(),
                             mid.inFlight(),
                             end.inFlight(),
                             end.loadAverage(),
@@ -175,6 +190,9 @@ public final class Benchmark {
                     if (!reason.isEmpty() && ++unflat >= options.stopAfterUnflat()) {
                         break;
                     }
+                }
+                if (options.jfr()) {
+                    recorded.forEach(ChildProcess::stopRecording);
                 }
                 sampler.step("drain", 0);
                 awaitFinished(history, generator, options.drain().toSeconds());

@@ -79,6 +79,42 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a Flight Recording ({@code settings=profile}) in the running process with {@code
+     * jcmd}, so that the recording covers the measured steps only, not the startup.
+     */
+    void startRecording(Path file) {
+        jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + file);
+    }
+
+    /** Stops the recording started by {@link #startRecording(Path)}, which writes its file. */
+    void stopRecording() {
+        jcmd("JFR.stop", "name=bench");
+    }
+
+    private void jcmd(String... command) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path jcmd = Path.of(java).resolveSibling("jcmd");
+        List<String> arguments = new ArrayList<>();
+        arguments.add(jcmd.toString());
+        arguments.add(Long.toString(process.pid()));
+        arguments.addAll(List.of(command));
+        try {
+            Process run = new ProcessBuilder(arguments)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            if (!run.waitFor(60, TimeUnit.SECONDS)) {
+                run.destroyForcibly();
+                System.err.println("jcmd " + String.join(" ", command) + " on " + name + " timed out");
+            }
+        } catch (IOException e) {
+            System.err.println("jcmd " + String.join(" ", command) + " on " + name + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     long pid() {
         return process.pid();
     }

@@ -281,17 +281,30 @@ final class HtmlReport {
         return svg.append("</svg>").toString();
     }
 
+    /** Seconds since the system started at which its first measured step began (aligns the systems). */
+    private static double origin(Results.SystemRun system) {
+        for (Results.Sample sample : system.timeline()) {
+            if (sample.step().startsWith("step")) {
+                return sample.t();
+            }
+        }
+        return 0;
+    }
+
     private static String timeChart(
             Results.Run run, String title, ToDoubleFunction<Results.Sample> value, boolean logScale) {
         int width = 900;
         int height = 260;
         int left = 60;
         int bottom = 30;
+        double minT = 0;
         double maxT = 1;
         double max = 1;
         for (Results.SystemRun system : run.systems()) {
+            double origin = origin(system);
             for (Results.Sample sample : system.timeline()) {
-                maxT = Math.max(maxT, sample.t());
+                minT = Math.min(minT, sample.t() - origin);
+                maxT = Math.max(maxT, sample.t() - origin);
                 double v = value.applyAsDouble(sample);
                 if (!Double.isNaN(v)) {
                     max = Math.max(max, v);
@@ -299,40 +312,46 @@ final class HtmlReport {
             }
         }
         max = logScale ? Math.pow(10, Math.ceil(Math.log10(Math.max(10, max)))) : niceCeiling(max);
+        double from0 = minT;
+        double span = Math.max(1, maxT - minT);
         StringBuilder svg = svgStart(width, height, title);
         double plotWidth = width - left - 20;
         double plotHeight = height - bottom - 20;
-        // Step bands of the first system (both systems run the same step sequence).
+        // Step bands of the first system (every system runs the same steps, aligned at the first one).
         if (!run.systems().isEmpty()) {
+            Results.SystemRun firstSystem = run.systems().getFirst();
+            double origin = origin(firstSystem);
+            List<Results.Sample> first = firstSystem.timeline();
             String current = "";
             double from = 0;
-            List<Results.Sample> first = run.systems().getFirst().timeline();
             for (int i = 0; i <= first.size(); i++) {
                 String step = i < first.size() ? first.get(i).step() : "";
                 if (!step.equals(current)) {
                     if (!current.isEmpty() && i > 0) {
-                        double to = first.get(i - 1).t();
+                        double to = first.get(i - 1).t() - origin;
                         boolean shade = current.startsWith("step");
                         svg.append(String.format(
                                 Locale.ROOT,
                                 "<rect x=\"%.1f\" y=\"20\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>"
                                         + "<text x=\"%.1f\" y=\"32\" font-size=\"9\" fill=\"#666\">%s</text>",
-                                left + plotWidth * from / maxT,
-                                Math.max(0, plotWidth * (to - from) / maxT),
+                                left + plotWidth * (from - from0) / span,
+                                Math.max(0, plotWidth * (to - from) / span),
                                 plotHeight,
                                 shade ? "#f3f3f3" : "#ffffff",
-                                left + plotWidth * from / maxT + 2,
+                                left + plotWidth * (from - from0) / span + 2,
                                 escape(current.replace("step ", ""))));
                     }
                     current = step;
-                    from = i < first.size() ? first.get(i).t() : 0;
+                    from = i < first.size() ? first.get(i).t() - origin : 0;
                 }
             }
         }
         axis(svg, left, bottom, width, height, max, logScale);
         for (int s = 0; s < run.systems().size(); s++) {
+            Results.SystemRun system = run.systems().get(s);
+            double origin = origin(system);
             StringBuilder path = new StringBuilder();
-            for (Results.Sample sample : run.systems().get(s).timeline()) {
+            for (Results.Sample sample : system.timeline()) {
                 double v = value.applyAsDouble(sample);
                 if (Double.isNaN(v)) {
                     continue;
@@ -340,7 +359,10 @@ final class HtmlReport {
                 double y = logScale ? plotHeight * Math.log10(Math.max(1, v)) / Math.log10(max) : plotHeight * v / max;
                 path.append(path.isEmpty() ? "M" : "L")
                         .append(String.format(
-                                Locale.ROOT, "%.1f,%.1f", left + plotWidth * sample.t() / maxT, height - bottom - y));
+                                Locale.ROOT,
+                                "%.1f,%.1f",
+                                left + plotWidth * (sample.t() - origin - from0) / span,
+                                height - bottom - y));
             }
             svg.append("<path d=\"")
                     .append(path)
@@ -350,9 +372,12 @@ final class HtmlReport {
         }
         svg.append(String.format(
                 Locale.ROOT,
-                "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">seconds since the system started</text>",
+                "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">seconds since the first step"
+                        + " (%.0f … %.0f)</text>",
                 width - 20,
-                height - 5));
+                height - 5,
+                minT,
+                maxT));
         legend(svg, run, width);
         return svg.append("</svg>").toString();
     }

@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The three services as separate JVMs (one {@link ChildProcess} each) against the shared broker and
@@ -41,12 +40,7 @@ final class SystemUnderTest implements AutoCloseable {
     final Map<String, Integer> ports = new LinkedHashMap<>();
 
     SystemUnderTest(
-            String mode,
-            String bootstrapServers,
-            Postgres postgres,
-            BenchmarkOptions options,
-            Path logDirectory,
-            @Nullable Path jfrDirectory) {
+            String mode, String bootstrapServers, Postgres postgres, BenchmarkOptions options, Path logDirectory) {
         this.mode = mode;
         this.name = "bench_" + mode + "_" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
         this.database = name;
@@ -84,6 +78,8 @@ final class SystemUnderTest implements AutoCloseable {
         common.put("logging.level.root", "WARN");
         common.put("logging.level.org.apache.kafka", "WARN");
         common.put("logging.level.kafka", "WARN");
+        common.put("springdoc.api-docs.enabled", false);
+        common.put("springdoc.swagger-ui.enabled", false);
         common.put("tributary.submission.events-topic", eventsTopic);
         common.put("tributary.submission.dead-letter-topic", deadLetters);
         common.put("tributary.submission.projection.consumer-group", name + "-projection");
@@ -104,7 +100,7 @@ final class SystemUnderTest implements AutoCloseable {
         common.put("tributary.outbox.polling.batch-size", options.pollingBatch());
         common.putAll(options.springProperties());
 
-        for (String service : BenchmarkOptions.SERVICES) {
+        for (String service : List.of("worker-service", "submission-service", "scheduler-service")) {
             Map<String, Object> properties = new LinkedHashMap<>();
             int port = freePort();
             ports.put(service, port);
@@ -137,14 +133,15 @@ final class SystemUnderTest implements AutoCloseable {
                 default -> "dev.tributary.worker.WorkerApplication";
             };
             List<String> jvm = List.of(options.serviceHeap(), "-XX:+UseParallelGC", "-Xss512k");
-            Path jfr = jfrDirectory == null ? null : jfrDirectory.resolve(mode + "-" + service + ".jfr");
             services.put(
-                    service, ChildProcess.start(mode + "-" + service, jvm, mainClass, arguments, logDirectory, jfr));
-            if (!service.equals("worker-service")) {
+                    service, ChildProcess.start(mode + "-" + service, jvm, mainClass, arguments, logDirectory, null));
+            if (service.equals("submission-service")) {
                 // Submission and scheduler run Liquibase on the same database: one after the other.
+                // The worker has no database and starts meanwhile.
                 awaitHealthy(service, 300);
             }
         }
+        awaitHealthy("scheduler-service", 300);
         awaitHealthy("worker-service", 300);
     }
 
@@ -199,10 +196,11 @@ final class SystemUnderTest implements AutoCloseable {
     /** Stops the worker first, then scheduler and submission. */
     @Override
     public void close() {
-        List<ChildProcess> reversed = new ArrayList<>(services.values());
-        java.util.Collections.reverse(reversed);
-        for (ChildProcess process : reversed) {
-            process.close();
+        for (String service : List.of("worker-service", "scheduler-service", "submission-service")) {
+            ChildProcess process = services.get(service);
+            if (process != null) {
+                process.close();
+            }
         }
     }
 }
