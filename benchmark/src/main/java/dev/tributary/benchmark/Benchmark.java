@@ -72,12 +72,7 @@ public final class Benchmark {
         Path logs = directory.resolve("logs");
         try (Postgres postgres = new Postgres();
                 ChildProcess kafka = ChildProcess.start(
-                        "kafka",
-                        List.of("-Xmx1g", "-XX:+UseParallelGC"),
-                        KafkaBrokerMain.class.getName(),
-                        List.of(),
-                        logs,
-                        null)) {
+                        "kafka", List.of("-Xmx1g"), KafkaBrokerMain.class.getName(), List.of(), logs, null)) {
             String bootstrap = kafka.awaitLogLine("BOOTSTRAP ", 300);
             System.out.println("benchmark: PostgreSQL on " + postgres.port() + ", Kafka on " + bootstrap);
             Results.Baselines baselines = null;

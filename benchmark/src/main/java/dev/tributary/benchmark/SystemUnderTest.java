@@ -132,7 +132,7 @@ final class SystemUnderTest implements AutoCloseable {
                 case "scheduler-service" -> "dev.tributary.scheduler.SchedulerApplication";
                 default -> "dev.tributary.worker.WorkerApplication";
             };
-            List<String> jvm = List.of(options.serviceHeap(), "-XX:+UseParallelGC", "-Xss512k");
+            List<String> jvm = options.serviceJvm();
             services.put(
                     service, ChildProcess.start(mode + "-" + service, jvm, mainClass, arguments, logDirectory, null));
             if (service.equals("submission-service")) {
