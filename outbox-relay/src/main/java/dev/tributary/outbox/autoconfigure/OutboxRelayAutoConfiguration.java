@@ -1,6 +1,7 @@
 package dev.tributary.outbox.autoconfigure;
 
 import dev.tributary.outbox.OutboxWriter;
+import dev.tributary.outbox.polling.PollingOutboxRelay;
 import dev.tributary.outbox.relay.DatabaseConnection;
 import dev.tributary.outbox.relay.OutboxRelay;
 import dev.tributary.outbox.relay.OutboxRelayProperties;
@@ -11,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -21,8 +23,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Activated by having the library on the classpath and a {@link DataSource}: an {@link
- * OutboxWriter} on {@code <schema>.<table>} and, unless {@code tributary.outbox.enabled=false}, the
- * relay. Database settings default to {@code spring.datasource.*}, Kafka to {@code
+ * OutboxWriter} on {@code <schema>.<table>} and, unless {@code tributary.outbox.enabled=false}, a
+ * relay: the Debezium relay, or with {@code tributary.outbox.relay-mode=polling} the polling relay.
+ * Database settings default to {@code spring.datasource.*}, Kafka to {@code
  * spring.kafka.bootstrap-servers}.
  */
 @AutoConfiguration(after = DataSourceAutoConfiguration.class)
@@ -41,6 +44,7 @@ public class OutboxRelayAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    @ConditionalOnProperty(name = "tributary.outbox.relay-mode", havingValue = "debezium", matchIfMissing = true)
     OutboxRelay outboxRelay(
             OutboxRelayProperties properties,
             DataSource dataSource,
@@ -74,7 +78,34 @@ public class OutboxRelayAutoConfiguration {
 
     @Bean
     @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    @ConditionalOnProperty(name = "tributary.outbox.relay-mode", havingValue = "debezium", matchIfMissing = true)
     OutboxRelayLifecycle outboxRelayLifecycle(OutboxRelay relay) {
-        return new OutboxRelayLifecycle(relay);
+        return new OutboxRelayLifecycle(relay::start, relay::stop, relay::isRunning);
+    }
+
+    /** {@code tributary.outbox.relay-mode=polling}: the polling relay instead of Debezium. */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    @ConditionalOnProperty(name = "tributary.outbox.relay-mode", havingValue = "polling")
+    PollingOutboxRelay pollingOutboxRelay(
+            OutboxRelayProperties properties,
+            DataSource dataSource,
+            Environment environment,
+            ObjectProvider<MeterRegistry> meterRegistry) {
+        String bootstrapServers = properties.bootstrapServers() != null
+                ? properties.bootstrapServers()
+                : Binder.get(environment)
+                        .bind("spring.kafka.bootstrap-servers", Bindable.listOf(String.class))
+                        .map(servers -> String.join(",", servers))
+                        .orElse("localhost:9092");
+        return new PollingOutboxRelay(properties, dataSource, bootstrapServers, meterRegistry.getIfUnique());
+    }
+
+    @Bean
+    @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    @ConditionalOnProperty(name = "tributary.outbox.relay-mode", havingValue = "polling")
+    OutboxRelayLifecycle pollingOutboxRelayLifecycle(PollingOutboxRelay relay) {
+        return new OutboxRelayLifecycle(relay::start, relay::stop, relay::isRunning);
     }
 }

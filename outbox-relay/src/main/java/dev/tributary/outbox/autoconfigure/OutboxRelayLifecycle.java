@@ -1,37 +1,41 @@
 package dev.tributary.outbox.autoconfigure;
 
-import dev.tributary.outbox.relay.OutboxRelay;
+import java.util.function.BooleanSupplier;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Starts the relay once the context is refreshed (after Liquibase created the outbox table) and
- * stops it on shutdown, which stops the engine, flushes its offsets, closes the producer and
- * releases the leader lock.
+ * Starts the relay (Debezium or polling) once the context is refreshed (after Liquibase created the
+ * outbox table) and stops it on shutdown, which flushes what was acknowledged, closes the producer
+ * and releases the relay's locks.
  */
 public final class OutboxRelayLifecycle implements SmartLifecycle {
 
     /** Start late and stop early, after/before the web server and Kafka listeners. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
 
-    private final OutboxRelay relay;
+    private final Runnable start;
+    private final Runnable stop;
+    private final BooleanSupplier running;
 
-    public OutboxRelayLifecycle(OutboxRelay relay) {
-        this.relay = relay;
+    public OutboxRelayLifecycle(Runnable start, Runnable stop, BooleanSupplier running) {
+        this.start = start;
+        this.stop = stop;
+        this.running = running;
     }
 
     @Override
     public void start() {
-        relay.start();
+        start.run();
     }
 
     @Override
     public void stop() {
-        relay.stop();
+        stop.run();
     }
 
     @Override
     public boolean isRunning() {
-        return relay.isRunning();
+        return running.getAsBoolean();
     }
 
     @Override

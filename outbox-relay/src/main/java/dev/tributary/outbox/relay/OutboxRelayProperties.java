@@ -65,6 +65,9 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  * @param slotLagInterval how often the replication slot lag gauge is refreshed
  * @param shutdownTimeout how long stopping the engine may take before it is abandoned
  * @param debezium extra Debezium engine/connector settings, applied last (raw Debezium property names)
+ * @param relayMode how committed rows reach Kafka: {@code debezium} streams them from the WAL (the
+ *     default); {@code polling} queries the table instead (the baseline of docs/performance.md)
+ * @param polling settings of the polling relay, used when {@code relay-mode=polling}
  */
 @ConfigurationProperties("tributary.outbox")
 public record OutboxRelayProperties(
@@ -106,7 +109,37 @@ public record OutboxRelayProperties(
         @DefaultValue("5s") Duration slotLagInterval,
         @DefaultValue("30s") Duration shutdownTimeout,
         Map<String, String> producer,
-        Map<String, String> debezium) {
+        Map<String, String> debezium,
+        @DefaultValue("debezium") RelayMode relayMode,
+        @DefaultValue Polling polling) {
+
+    /** How committed outbox rows reach Kafka. */
+    public enum RelayMode {
+        /** The Debezium embedded engine streams inserts from the WAL (logical replication). */
+        DEBEZIUM,
+        /** A poller locks the oldest rows ({@code FOR UPDATE SKIP LOCKED}), produces and deletes them. */
+        POLLING
+    }
+
+    /**
+     * Settings of the polling relay.
+     *
+     * @param interval wait between polls after a poll that found less than a full batch
+     * @param batchSize the most rows locked, produced and deleted in one poll transaction
+     * @param sendTimeout how long a poll waits for Kafka's acknowledgements before it rolls back
+     *     (the rows stay and are sent again)
+     */
+    public record Polling(
+            @DefaultValue("10ms") Duration interval,
+            @DefaultValue("500") int batchSize,
+            @DefaultValue("30s") Duration sendTimeout) {
+
+        public Polling {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("polling.batch-size must be positive");
+            }
+        }
+    }
 
     /**
      * Emits a non-transactional logical decoding message: it enters the WAL stream of every slot
@@ -130,6 +163,8 @@ public record OutboxRelayProperties(
         offsetTopic = isBlank(offsetTopic) ? "tributary.relay-offsets." + name : offsetTopic;
         producer = producer == null ? Map.of() : Map.copyOf(producer);
         debezium = debezium == null ? Map.of() : Map.copyOf(debezium);
+        relayMode = relayMode == null ? RelayMode.DEBEZIUM : relayMode;
+        polling = polling == null ? new Polling(Duration.ofMillis(10), 500, Duration.ofSeconds(30)) : polling;
         requireIdentifier("schema", schema);
         requireIdentifier("table", table);
         requireIdentifier("slot-name", slotName);

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * Used by the engine's record-processing thread only; {@link #close(Duration)} comes after the
  * engine stopped.
  */
-final class RelayProducer implements RelayHandler.EventSender, AutoCloseable {
+public final class RelayProducer implements RelayHandler.EventSender, AutoCloseable {
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final Logger LOG = LoggerFactory.getLogger(RelayProducer.class);
@@ -45,7 +45,7 @@ final class RelayProducer implements RelayHandler.EventSender, AutoCloseable {
     private volatile @Nullable Producer<byte[], byte[]> producer;
     private volatile @Nullable Admin admin;
 
-    RelayProducer(OutboxRelayProperties properties, String bootstrapServers) {
+    public RelayProducer(OutboxRelayProperties properties, String bootstrapServers) {
         Map<String, Object> settings = new HashMap<>();
         settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

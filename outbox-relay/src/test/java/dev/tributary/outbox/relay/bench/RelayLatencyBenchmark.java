@@ -263,7 +263,7 @@ public final class RelayLatencyBenchmark {
         System.out.printf(
                 Locale.ROOT,
                 "%-14s written %6d (%7.1f/s)  relayed %6d in %5.1f s (%7.1f/s)"
-                        + "  commit→consumed p50 %6.1f ms p99 %6.1f ms max %7.1f ms  created→ack p50 %6.1f ms p99 %6.1f ms%n",
+                        + "  commit→consumed p50 %6.1f ms p90 %6.1f ms p99 %6.1f ms max %7.1f ms  created→ack p50 %6.1f ms p99 %6.1f ms%n",
                 name,
                 written.get(),
                 written.get() / writeSeconds,
@@ -271,6 +271,7 @@ public final class RelayLatencyBenchmark {
                 drainSeconds,
                 relayed / drainSeconds,
                 histogram.getValueAtPercentile(50) / 1e6,
+                histogram.getValueAtPercentile(90) / 1e6,
                 histogram.getValueAtPercentile(99) / 1e6,
                 histogram.getMaxValue() / 1e6,
                 percentile(phaseLag, 0.5),

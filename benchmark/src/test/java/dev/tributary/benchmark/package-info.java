@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.benchmark;
+
+import org.jspecify.annotations.NullMarked;

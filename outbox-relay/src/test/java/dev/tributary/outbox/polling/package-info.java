@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.outbox.polling;
+
+import org.jspecify.annotations.NullMarked;
