@@ -10,6 +10,7 @@ import static dev.tributary.scheduler.dag.Workflows.dag;
 import static dev.tributary.scheduler.dag.Workflows.definition;
 import static dev.tributary.scheduler.dag.Workflows.failed;
 import static dev.tributary.scheduler.dag.Workflows.json;
+import static dev.tributary.scheduler.dag.Workflows.onlyRelease;
 import static dev.tributary.scheduler.dag.Workflows.retry;
 import static dev.tributary.scheduler.dag.Workflows.started;
 import static dev.tributary.scheduler.dag.Workflows.succeeded;
@@ -841,12 +842,7 @@ class WorkflowFailureSemanticsTests {
     }
 
     private static Dispatch dispatch(List<Decision> decisions) {
-        List<Dispatch> dispatches = decisions.stream()
-                .filter(Dispatch.class::isInstance)
-                .map(Dispatch.class::cast)
-                .toList();
-        assertThat(dispatches).hasSize(1);
-        Dispatch dispatch = dispatches.getFirst();
+        Dispatch dispatch = onlyRelease(decisions);
         assertThat(dispatch.event().tasks()).hasSameSizeAs(dispatch.commands());
         return dispatch;
     }

@@ -6,6 +6,7 @@ import static dev.tributary.scheduler.dag.Workflows.dag;
 import static dev.tributary.scheduler.dag.Workflows.definition;
 import static dev.tributary.scheduler.dag.Workflows.failed;
 import static dev.tributary.scheduler.dag.Workflows.json;
+import static dev.tributary.scheduler.dag.Workflows.onlyRelease;
 import static dev.tributary.scheduler.dag.Workflows.retry;
 import static dev.tributary.scheduler.dag.Workflows.started;
 import static dev.tributary.scheduler.dag.Workflows.succeeded;
@@ -484,12 +485,7 @@ class WorkflowStateMachineTests {
     }
 
     private static List<String> released(List<Decision> decisions) {
-        List<Dispatch> dispatches = decisions.stream()
-                .filter(Dispatch.class::isInstance)
-                .map(Dispatch.class::cast)
-                .toList();
-        assertThat(dispatches).hasSize(1);
-        Dispatch dispatch = dispatches.getFirst();
+        Dispatch dispatch = onlyRelease(decisions);
         List<String> fromEvent =
                 dispatch.event().tasks().stream().map(t -> t.taskId().value()).toList();
         List<String> fromCommands =

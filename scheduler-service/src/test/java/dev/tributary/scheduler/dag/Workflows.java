@@ -1,5 +1,7 @@
 package dev.tributary.scheduler.dag;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.Compensation;
 import dev.tributary.events.definition.RetryPolicy;
@@ -14,6 +16,7 @@ import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
 import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
+import dev.tributary.scheduler.dag.Decision.Dispatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -127,5 +130,15 @@ final class Workflows {
             WorkflowId id, String task, int attempt, String code, boolean retryable, Instant at) {
         return new TaskFailed(
                 id, TaskId.of(task), attempt, TaskKind.COMPENSATION, code, "boom", retryable, "worker-1", at);
+    }
+
+    /** The one release among the decisions (fails unless there is exactly one). */
+    static Dispatch onlyRelease(List<Decision> decisions) {
+        List<Dispatch> dispatches = decisions.stream()
+                .filter(Dispatch.class::isInstance)
+                .map(Dispatch.class::cast)
+                .toList();
+        assertThat(dispatches).hasSize(1);
+        return dispatches.getFirst();
     }
 }
