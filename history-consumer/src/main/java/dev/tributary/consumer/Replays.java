@@ -210,6 +210,7 @@ public class Replays {
             for (PartitionInfo info : consumer.partitionsFor(topic)) {
                 partitions.add(new TopicPartition(topic, info.partition()));
             }
+            consumer.assign(partitions); // read_committed end offsets of unassigned partitions log warnings
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> starts = new HashMap<>();
             if (from == null) {
