@@ -78,6 +78,16 @@ public class ConsumerGroup implements SmartLifecycle {
         this.offsets = offsets;
     }
 
+    /** The consumer group, also the key of the stored offsets. */
+    public String groupId() {
+        return settings.groupId();
+    }
+
+    /** The topic consumed. */
+    public String topic() {
+        return settings.topic();
+    }
+
     /** Starts the threads, unless they are running. */
     @Override
     public synchronized void start() {

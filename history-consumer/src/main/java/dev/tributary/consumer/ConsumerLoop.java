@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * offset store only: on assignment, and after any failed batch, the consumer seeks every assigned
  * partition to its stored offset (or to the beginning when none is stored), so a failed batch is
  * simply polled again and Kafka's committed offsets never matter.
+ *
+ * <p>Replay: a partition whose stored row has a replay barrier ({@link Replays}) hands its records
+ * below the barrier to {@link BatchHandler#replay}. Once the consumer's position reached the barrier
+ * (checked after every poll, also an empty one) the handler's {@link BatchHandler#caughtUp} clears it;
+ * records at or after it are applied live. Each poll batch is handled in that order: replayed part,
+ * catch-ups, live part, each its own transaction; a crash in between resumes from the stored rows.
  */
 public final class ConsumerLoop implements Runnable {
 
@@ -37,6 +44,8 @@ public final class ConsumerLoop implements Runnable {
     private final Duration errorBackoff;
     /** What the store holds for each assigned partition; {@link OffsetStore#NONE} for nothing. */
     private final Map<TopicPartition, Long> stored = new HashMap<>();
+    /** The replay barrier of each assigned partition still replaying. */
+    private final Map<TopicPartition, Long> barriers = new ConcurrentHashMap<>();
 
     private volatile boolean running = true;
     private boolean rewind;
@@ -79,15 +88,18 @@ public final class ConsumerLoop implements Runnable {
                     }
                 }
                 ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
-                if (records.isEmpty()) {
+                if (records.isEmpty() && barriers.isEmpty()) {
                     continue;
                 }
-                List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
-                records.forEach(batch::add);
                 try {
-                    stored.putAll(handler.apply(batch, Map.copyOf(stored)));
+                    handle(records);
                 } catch (RuntimeException e) {
-                    log.warn("{} batch of {} records failed; re-reading it in {}", name, batch.size(), errorBackoff, e);
+                    log.warn(
+                            "{} batch of {} records failed; re-reading it in {}",
+                            name,
+                            records.count(),
+                            errorBackoff,
+                            e);
                     backOff();
                 }
             }
@@ -101,6 +113,42 @@ public final class ConsumerLoop implements Runnable {
         } finally {
             // Bounded: leaving the group must not hold up a shutdown when the broker is gone.
             consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+        }
+    }
+
+    /** Replayed part, catch-ups, live part (see the class comment). */
+    private void handle(ConsumerRecords<String, byte[]> records) {
+        List<ConsumerRecord<String, byte[]>> replayed = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> live = new ArrayList<>();
+        for (TopicPartition partition : records.partitions()) {
+            Long barrier = barriers.get(partition);
+            for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+                if (barrier != null && record.offset() < barrier) {
+                    replayed.add(record);
+                } else {
+                    live.add(record);
+                }
+            }
+        }
+        if (!replayed.isEmpty()) {
+            stored.putAll(handler.replay(replayed, Map.copyOf(stored)));
+        }
+        for (Map.Entry<TopicPartition, Long> entry : Map.copyOf(barriers).entrySet()) {
+            TopicPartition partition = entry.getKey();
+            if (consumer.position(partition) < entry.getValue()) {
+                continue;
+            }
+            Long position = stored.get(partition);
+            if (position == null) {
+                throw new IllegalStateException("no stored position known for " + partition);
+            }
+            long expected = position;
+            handler.caughtUp(partition, expected, () -> offsets.finishReplay(groupId, partition, expected));
+            barriers.remove(partition);
+            log.info("{} partition {} caught up with its replay barrier {}", name, partition, entry.getValue());
+        }
+        if (!live.isEmpty()) {
+            stored.putAll(handler.apply(live, Map.copyOf(stored)));
         }
     }
 
@@ -121,34 +169,41 @@ public final class ConsumerLoop implements Runnable {
             return;
         }
         handler.positionsMoved();
-        Map<TopicPartition, Long> found;
+        Map<TopicPartition, OffsetStore.Position> found;
         try {
-            found = offsets.load(groupId, partitions);
+            found = offsets.positions(groupId, partitions);
         } catch (RuntimeException e) {
             // Without stored offsets this consumer must not consume: drop the positions so the
             // next batch fails its offset check, and try again after the back-off.
             partitions.forEach(stored::remove);
+            partitions.forEach(barriers::remove);
             throw e;
         }
         List<TopicPartition> fromBeginning = new ArrayList<>();
         for (TopicPartition partition : partitions) {
-            Long offset = found.get(partition);
-            if (offset == null) {
+            OffsetStore.Position position = found.get(partition);
+            barriers.remove(partition);
+            if (position == null) {
                 fromBeginning.add(partition);
                 stored.put(partition, OffsetStore.NONE);
             } else {
-                consumer.seek(partition, offset);
-                stored.put(partition, offset);
+                consumer.seek(partition, position.next());
+                stored.put(partition, position.next());
+                Long until = position.replayUntil();
+                if (until != null) {
+                    barriers.put(partition, until);
+                }
             }
         }
         if (!fromBeginning.isEmpty()) {
             consumer.seekToBeginning(fromBeginning);
         }
         log.info(
-                "{} partitions positioned from the offset store: {} (from the beginning: {})",
+                "{} partitions positioned from the offset store: {} (from the beginning: {}, replaying until: {})",
                 name,
                 found,
-                fromBeginning);
+                fromBeginning,
+                barriers);
     }
 
     /** Stops the loop; the thread closes the consumer once the current batch has committed. */
@@ -172,12 +227,14 @@ public final class ConsumerLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(stored::remove);
+            partitions.forEach(barriers::remove);
             handler.positionsMoved();
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(stored::remove);
+            partitions.forEach(barriers::remove);
             handler.positionsMoved();
         }
     }

@@ -8,14 +8,19 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The consumed offsets of the history log, stored next to the state they produced (a table with
- * columns {@code group_id, topic, partition, next_offset, updated_at}, primary key {@code (group_id,
- * topic, partition)}). Advancing is fenced: the row must still hold the offset this consumer last
- * read or wrote, so a consumer that lost its partition to another (a zombie after a rebalance) fails
- * instead of applying a batch the new owner applies too.
+ * columns {@code group_id, topic, partition, next_offset, replay_from, replay_until, updated_at},
+ * primary key {@code (group_id, topic, partition)}). Advancing is fenced: the row must still hold the
+ * offset this consumer last read or wrote, so a consumer that lost its partition to another (a zombie
+ * after a rebalance) fails instead of applying a batch the new owner applies too.
+ *
+ * <p>A non-null {@code replay_until} is a replay barrier ({@link Replays}): the records below it are
+ * replayed ({@link BatchHandler#replay}), and when the consumer's position reaches it the handler
+ * catches up and clears it ({@link #finishReplay}).
  */
 public class OffsetStore {
 
@@ -42,6 +47,13 @@ public class OffsetStore {
     /** The next offset to consume per partition; partitions never stored are absent. */
     public Map<TopicPartition, Long> load(String groupId, Collection<TopicPartition> partitions) {
         Map<TopicPartition, Long> offsets = new HashMap<>();
+        positions(groupId, partitions).forEach((partition, position) -> offsets.put(partition, position.next()));
+        return offsets;
+    }
+
+    /** The stored position and replay barrier per partition; partitions never stored are absent. */
+    public Map<TopicPartition, Position> positions(String groupId, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Position> offsets = new HashMap<>();
         if (partitions.isEmpty()) {
             return offsets;
         }
@@ -49,17 +61,67 @@ public class OffsetStore {
                 partitions.stream().map(TopicPartition::topic).distinct().toList();
         for (String topic : topics) {
             jdbc.query(
-                    "SELECT partition, next_offset FROM " + table + " WHERE group_id = ? AND topic = ?",
+                    "SELECT partition, next_offset, replay_until FROM " + table + " WHERE group_id = ? AND topic = ?",
                     rs -> {
                         TopicPartition partition = new TopicPartition(topic, rs.getInt("partition"));
                         if (partitions.contains(partition)) {
-                            offsets.put(partition, rs.getLong("next_offset"));
+                            long next = rs.getLong("next_offset");
+                            long until = rs.getLong("replay_until");
+                            offsets.put(partition, new Position(next, rs.wasNull() ? null : until));
                         }
                     },
                     groupId,
                     topic);
         }
         return offsets;
+    }
+
+    /**
+     * A partition's stored row.
+     *
+     * @param next the next offset to consume
+     * @param replayUntil the replay barrier: records below it are replayed; null when not replaying
+     */
+    public record Position(long next, @Nullable Long replayUntil) {}
+
+    /**
+     * Ends a partition's replay: clears its barrier, fenced on the stored offset, and marks the
+     * group's replay finished when it was the last partition replaying. Call it in the transaction
+     * of the handler's catch-up work ({@link BatchHandler#caughtUp}).
+     *
+     * @param expected the offset the store must hold
+     * @throws ConsumerFencedException when the row does not hold it or is not replaying
+     */
+    public void finishReplay(String groupId, TopicPartition partition, long expected) {
+        int updated = jdbc.update(
+                "UPDATE " + table + " SET replay_until = NULL, updated_at = now()\n"
+                        + "WHERE group_id = ? AND topic = ? AND partition = ? AND next_offset = ?"
+                        + " AND replay_until IS NOT NULL",
+                groupId,
+                partition.topic(),
+                partition.partition(),
+                expected);
+        if (updated != 1) {
+            throw new ConsumerFencedException(
+                    "stored offset of " + partition + " is no longer " + expected + " or its replay ended");
+        }
+        jdbc.update(
+                "UPDATE " + replayTable() + " SET state = 'FINISHED', finished_at = now()\n"
+                        + "WHERE group_id = ? AND state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM " + table
+                        + " WHERE group_id = ? AND replay_until IS NOT NULL)",
+                groupId,
+                groupId);
+    }
+
+    /** The offsets table, as given. */
+    String table() {
+        return table;
+    }
+
+    /** The replay status table next to the offsets table: {@code <schema>.consumer_replay}. */
+    String replayTable() {
+        int dot = table.indexOf('.');
+        return dot < 0 ? "consumer_replay" : table.substring(0, dot) + ".consumer_replay";
     }
 
     /**

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param autoStartup whether the history consumer starts with the application
  * @param timers the timer poller
  * @param defaultRetry retry policy fields a workflow leaves unset
+ * @param rebuild the rebuild of the scheduler state from the history log
  */
 @ConfigurationProperties("tributary.scheduler")
 public record SchedulerProperties(
@@ -37,7 +38,8 @@ public record SchedulerProperties(
         @DefaultValue("10000") int runCacheSize,
         @DefaultValue("true") boolean autoStartup,
         @DefaultValue Timers timers,
-        @DefaultValue DefaultRetry defaultRetry) {
+        @DefaultValue DefaultRetry defaultRetry,
+        @DefaultValue Rebuild rebuild) {
 
     public SchedulerProperties {
         if (concurrency < 1) {
@@ -62,6 +64,18 @@ public record SchedulerProperties(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("250ms") Duration pollInterval,
             @DefaultValue("500") int batchSize) {}
+
+    /**
+     * The rebuild ({@code POST /admin/rebuild/scheduler}).
+     *
+     * @param relayWait how long a rebuild waits, after stopping the consumer, for the decisions
+     *     already in the outbox to reach the log before it records the barrier; it goes on with a
+     *     warning after that (decisions relayed later are re-issued once more, same attempt)
+     * @param relayCheckInterval how often that wait checks the relay's progress
+     */
+    public record Rebuild(
+            @DefaultValue("60s") Duration relayWait,
+            @DefaultValue("100ms") Duration relayCheckInterval) {}
 
     /**
      * Retry policy fields a workflow leaves unset (ADR 0003). Changing them changes how replayed

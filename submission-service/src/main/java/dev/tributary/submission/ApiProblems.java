@@ -1,13 +1,17 @@
 package dev.tributary.submission;
 
+import dev.tributary.consumer.ReplayRunningException;
 import dev.tributary.submission.control.ControlAction;
 import dev.tributary.submission.control.InvalidControlRequestException;
 import dev.tributary.submission.control.WorkflowStateConflictException;
+import dev.tributary.submission.intake.FieldError;
 import dev.tributary.submission.intake.InvalidSubmissionException;
 import dev.tributary.submission.intake.PayloadTooLargeException;
 import dev.tributary.submission.intake.WorkflowConflictException;
 import dev.tributary.submission.query.InvalidQueryException;
 import dev.tributary.submission.query.WorkflowNotFoundException;
+import dev.tributary.submission.rebuild.InvalidReplayRequestException;
+import dev.tributary.submission.rebuild.ReplayNotAvailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -144,6 +148,50 @@ class ApiProblems extends ResponseEntityExceptionHandler {
                 request);
         problem.setProperty("errors", e.errors());
         return respond(problem);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> replayRunning(ReplayRunningException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(
+                HttpStatus.CONFLICT,
+                "rebuild-running",
+                "A rebuild or replay is running",
+                "A rebuild or replay of this state is already running: " + e.getMessage()
+                        + ". Follow it with GET on the same path; start again once it is FINISHED.",
+                request);
+        problem.setProperty("state", e.status().state().name());
+        problem.setProperty("consumerGroup", e.status().consumerGroup());
+        problem.setProperty("replayed", e.status().replayed());
+        problem.setProperty("total", e.status().total());
+        return respond(problem);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> invalidReplayRequest(InvalidReplayRequestException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(
+                HttpStatus.BAD_REQUEST,
+                "invalid-replay-request",
+                "Invalid request body",
+                "The body must be empty or {\"from\": \"<ISO-8601 instant>\"}; problem at "
+                        + String.join(
+                                ", ",
+                                e.errors().stream()
+                                        .map(error -> error.pointer().isEmpty() ? "the body" : error.pointer())
+                                        .toList())
+                        + ": "
+                        + String.join(
+                                "; ",
+                                e.errors().stream().map(FieldError::reason).toList())
+                        + ". Nothing was started.",
+                request);
+        problem.setProperty("errors", e.errors());
+        return respond(problem);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> replayNotAvailable(ReplayNotAvailableException e, HttpServletRequest request) {
+        return respond(
+                problem(HttpStatus.NOT_FOUND, "replay-not-available", "Not available here", e.getMessage(), request));
     }
 
     @ExceptionHandler({TransientDataAccessException.class, CannotGetJdbcConnectionException.class})

@@ -17,6 +17,9 @@ import dev.tributary.scheduler.history.RunRepository.Save;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,9 +27,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -36,11 +41,19 @@ import org.springframework.transaction.support.TransactionTemplate;
  * work), decode, load every touched run once, fold each workflow's events in log order, save the
  * changed runs, write all decisions. Records that cannot be decoded or applied are dead-lettered
  * and their offsets still advance, so one bad record never stalls a partition.
+ *
+ * <p>Replay (a rebuild, {@link SchedulerRebuild}): the same fold, but the decisions are dropped —
+ * the log already holds what they would emit — and bad records are only counted and logged (they
+ * were dead-lettered when first consumed). When a partition caught up, {@link #caughtUp} persists
+ * what every active run of that partition holds that the log does not show ({@link
+ * WorkflowStateMachine#pending}).
  */
 @Component
 class HistoryBatchProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(HistoryBatchProcessor.class);
+    /** Runs loaded and caught up at a time. */
+    private static final int CATCH_UP_CHUNK = 500;
 
     private final WorkflowStateMachine machine;
     private final RunRepository runs;
@@ -52,7 +65,11 @@ class HistoryBatchProcessor {
     private final Counter applied;
     private final Counter skipped;
     private final Counter deadLettered;
+    private final Counter replayed;
+    private final Counter replayRejected;
     private final Timer batchTimer;
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
 
     HistoryBatchProcessor(
             WorkflowStateMachine machine,
@@ -62,7 +79,8 @@ class HistoryBatchProcessor {
             DeadLetters deadLetters,
             TransactionTemplate transactions,
             SchedulerProperties properties,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            JdbcTemplate jdbc) {
         this.machine = machine;
         this.runs = runs;
         this.offsets = offsets;
@@ -73,6 +91,10 @@ class HistoryBatchProcessor {
         this.applied = records(meters, "applied");
         this.skipped = records(meters, "skipped");
         this.deadLettered = records(meters, "dead_lettered");
+        this.replayed = records(meters, "replayed");
+        this.replayRejected = records(meters, "replay_rejected");
+        this.jdbc = jdbc;
+        this.clock = Clock.systemUTC();
         this.batchTimer = Timer.builder("tributary.scheduler.batch")
                 .description("One poll batch of the history log applied in one transaction")
                 .register(meters);
@@ -98,11 +120,28 @@ class HistoryBatchProcessor {
      */
     Map<TopicPartition, Long> apply(
             List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored, RunCache cache) {
+        return apply(records, stored, cache, false);
+    }
+
+    /**
+     * Applies replayed records (below their partition's barrier) in one transaction: runs are
+     * saved, decisions dropped, bad records counted and logged but not dead-lettered again.
+     */
+    Map<TopicPartition, Long> replay(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored, RunCache cache) {
+        return apply(records, stored, cache, true);
+    }
+
+    private Map<TopicPartition, Long> apply(
+            List<ConsumerRecord<String, byte[]>> records,
+            Map<TopicPartition, Long> stored,
+            RunCache cache,
+            boolean replaying) {
         Committed committed;
         try {
             committed = batchTimer.record(() -> transactions.execute(status -> {
                 Map<TopicPartition, Long> next = offsets.advance(groupId, records, stored);
-                return new Committed(next, applyRecords(records, cache));
+                return new Committed(next, applyRecords(records, cache, replaying));
             }));
         } catch (RuntimeException e) {
             cache.clear();
@@ -115,7 +154,64 @@ class HistoryBatchProcessor {
         return committed.offsets();
     }
 
-    private List<Loaded> applyRecords(List<ConsumerRecord<String, byte[]>> records, RunCache cache) {
+    /**
+     * A partition caught up with its replay barrier: in one transaction, ends its replay ({@code
+     * finishReplay}) and persists the pending decisions of every RUNNING or COMPENSATING run (or run
+     * whose outcome is not on the log) whose
+     * workflow id the relays send to that partition (key = workflow id, Kafka's default
+     * partitioner). Releases re-issued so carry their attempt and idempotency key unchanged.
+     *
+     * @return how many runs had pending decisions
+     */
+    int caughtUp(TopicPartition partition, Runnable finishReplay, RunCache cache) {
+        cache.clear();
+        Integer written = transactions.execute(status -> {
+            finishReplay.run();
+            Integer partitions = jdbc.queryForObject(
+                    "SELECT count(*) FROM scheduler.consumer_offset WHERE group_id = ? AND topic = ?",
+                    Integer.class,
+                    groupId,
+                    partition.topic());
+            if (partitions == null || partitions <= partition.partition()) {
+                throw new IllegalStateException("the offsets of " + partition + " were not recorded by the rebuild");
+            }
+            List<WorkflowId> active = jdbc
+                    .queryForList(
+                            "SELECT workflow_id FROM scheduler.workflow_run WHERE status IN ('RUNNING', 'COMPENSATING')"
+                                    + " OR (outcome_type IS NOT NULL AND NOT outcome_logged)",
+                            String.class)
+                    .stream()
+                    .filter(id -> partitionOf(id, partitions) == partition.partition())
+                    .map(WorkflowId::of)
+                    .toList();
+            Instant now = clock.instant();
+            int withDecisions = 0;
+            for (int from = 0; from < active.size(); from += CATCH_UP_CHUNK) {
+                List<Traced> traced = new ArrayList<>();
+                for (Loaded loaded : runs.load(active.subList(from, Math.min(active.size(), from + CATCH_UP_CHUNK)))
+                        .values()) {
+                    List<Decision> pending = machine.pending(loaded.run(), now);
+                    if (!pending.isEmpty()) {
+                        withDecisions++;
+                    }
+                    pending.forEach(decision -> traced.add(new Traced(decision, null)));
+                }
+                decisions.write(traced);
+            }
+            return withDecisions;
+        });
+        cache.clear();
+        int runsWithDecisions = written == null ? 0 : written;
+        log.info("{} caught up: pending decisions of {} active run(s) persisted", partition, runsWithDecisions);
+        return runsWithDecisions;
+    }
+
+    /** The partition the relays' producers choose for a workflow's records (key = workflow id). */
+    static int partitionOf(String workflowId, int partitions) {
+        return Utils.toPositive(Utils.murmur2(workflowId.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private List<Loaded> applyRecords(List<ConsumerRecord<String, byte[]>> records, RunCache cache, boolean replaying) {
         Map<WorkflowId, List<Event>> byWorkflow = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             switch (HistoryRecord.decode(record)) {
@@ -132,7 +228,7 @@ class HistoryBatchProcessor {
                             skip.reason());
                     skipped.increment();
                 }
-                case Reject reject -> deadLetter(record, reject.reason(), reject.error());
+                case Reject reject -> reject(record, reject.reason(), reject.error(), replaying);
             }
         }
         if (byWorkflow.isEmpty()) {
@@ -160,14 +256,18 @@ class HistoryBatchProcessor {
                     transition = machine.apply(run, event.event());
                 } catch (RuntimeException e) {
                     // A bug or an event the machine cannot take: keep the state before it.
-                    deadLetter(event.record(), "cannot apply: " + e, e);
+                    reject(event.record(), "cannot apply: " + e, e, replaying);
                     continue;
                 }
                 run = transition.run();
-                for (Decision decision : transition.decisions()) {
-                    traced.add(new Traced(decision, event.traceparent()));
+                if (replaying) {
+                    replayed.increment(); // its decisions are on the log already
+                } else {
+                    for (Decision decision : transition.decisions()) {
+                        traced.add(new Traced(decision, event.traceparent()));
+                    }
+                    applied.increment();
                 }
-                applied.increment();
             }
             if (run != null && (before == null || run != before.run())) {
                 saves.add(new Save(run, before));
@@ -176,6 +276,22 @@ class HistoryBatchProcessor {
         List<Loaded> saved = runs.saveAll(saves);
         decisions.write(traced);
         return saved;
+    }
+
+    private void reject(
+            ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error, boolean replaying) {
+        if (replaying) {
+            // Dead-lettered when it was first consumed: count it, do not send it again.
+            log.debug(
+                    "replay skips bad record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    reason);
+            replayRejected.increment();
+        } else {
+            deadLetter(record, reason, error);
+        }
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {

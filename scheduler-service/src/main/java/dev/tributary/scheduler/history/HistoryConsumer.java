@@ -53,6 +53,17 @@ public class HistoryConsumer extends ConsumerGroup {
         }
 
         @Override
+        public Map<TopicPartition, Long> replay(
+                List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+            return processor.replay(records, stored, cache);
+        }
+
+        @Override
+        public void caughtUp(TopicPartition partition, long stored, Runnable finishReplay) {
+            processor.caughtUp(partition, finishReplay, cache);
+        }
+
+        @Override
         public void positionsMoved() {
             cache.clear(); // whatever was cached may be ahead of or behind the new positions
         }

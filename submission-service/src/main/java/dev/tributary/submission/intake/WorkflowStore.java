@@ -39,8 +39,8 @@ import org.springframework.transaction.annotation.Transactional;
 class WorkflowStore {
 
     private static final String INSERT_WORKFLOW = "INSERT INTO submission.workflow"
-            + " (id, name, status, definition, definition_sha256, task_count, created_at, updated_at)"
-            + " VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+            + " (id, name, status, definition, definition_sha256, task_count, created_at, updated_at, origin)"
+            + " VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb) ON CONFLICT (id) DO NOTHING";
     private static final String INSERT_TASK = "INSERT INTO submission.task"
             + " (workflow_id, task_id, position, type, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)";
 
@@ -91,7 +91,10 @@ class WorkflowStore {
                 canonical.sha256(),
                 definition.tasks().size(),
                 timestamp,
-                timestamp);
+                timestamp,
+                // Stored with the row (the projection writes the same from the event): a replay of
+                // the Kafka intake finds the records that already created a workflow by it.
+                EventCodec.json().encodeToString(origin));
         if (inserted == 0) {
             return existing(id, canonical);
         }

@@ -32,6 +32,22 @@ class KafkaIntakeConfiguration {
     }
 
     @Bean
+    KafkaIntakeReplay kafkaIntakeReplay(
+            KafkaIntakeConsumer kafkaIntakeConsumer,
+            KafkaProperties kafka,
+            JdbcTemplate jdbc,
+            PlatformTransactionManager transactionManager,
+            MeterRegistry meters) {
+        return new KafkaIntakeReplay(
+                kafkaIntakeConsumer,
+                new OffsetStore(jdbc, "submission.consumer_offset"),
+                jdbc,
+                transactionManager,
+                kafka.buildConsumerProperties(),
+                meters);
+    }
+
+    @Bean
     KafkaIntakeConsumer kafkaIntakeConsumer(
             KafkaProperties kafka,
             SubmissionProperties properties,
@@ -54,7 +70,8 @@ class KafkaIntakeConfiguration {
                         settings.consumerGroup(),
                         properties.maxBodySize().toBytes(),
                         settings.isolation(),
-                        meters),
+                        meters,
+                        jdbc),
                 offsets);
     }
 }

@@ -13,13 +13,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -35,6 +38,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * then absorbed by idempotency, dead letters may be sent twice.
  *
  * <p>With {@link Isolation#TRANSACTION} each record gets a transaction of its own instead.
+ *
+ * <p>Replay ({@link KafkaIntakeReplay}): the same, except that a submission without an id whose
+ * record (topic, partition, offset) already created a workflow is skipped as a duplicate (a
+ * submission with an id is absorbed by the intake's idempotency anyway).
  */
 final class SubmissionBatchProcessor implements BatchHandler {
 
@@ -47,6 +54,7 @@ final class SubmissionBatchProcessor implements BatchHandler {
     private final String groupId;
     private final long maxBytes;
     private final Isolation isolation;
+    private final JdbcTemplate jdbc;
     private final Counter accepted;
     private final Counter duplicates;
     private final Counter deadLettered;
@@ -60,7 +68,8 @@ final class SubmissionBatchProcessor implements BatchHandler {
             String groupId,
             long maxBytes,
             Isolation isolation,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            JdbcTemplate jdbc) {
         this.intake = intake;
         this.deadLetters = deadLetters;
         this.offsets = offsets;
@@ -68,6 +77,7 @@ final class SubmissionBatchProcessor implements BatchHandler {
         this.groupId = groupId;
         this.maxBytes = maxBytes;
         this.isolation = isolation;
+        this.jdbc = jdbc;
         this.accepted = records(meters, "accepted");
         this.duplicates = records(meters, "duplicate");
         this.deadLettered = records(meters, "dead_lettered");
@@ -86,16 +96,82 @@ final class SubmissionBatchProcessor implements BatchHandler {
     @Override
     public Map<TopicPartition, Long> apply(
             List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+        return handle(records, stored, false);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> replay(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+        return handle(records, stored, true);
+    }
+
+    private Map<TopicPartition, Long> handle(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored, boolean replaying) {
         Timer.Sample sample = Timer.start();
         List<SubmissionRecord> decoded = new ArrayList<>(records.size());
         for (ConsumerRecord<String, byte[]> record : records) {
             decoded.add(SubmissionRecord.decode(record, intake, maxBytes));
+        }
+        if (replaying) {
+            decoded = withoutAcceptedAnonymous(decoded);
         }
         Map<TopicPartition, Long> committed = isolation == Isolation.SAVEPOINT
                 ? inOneTransaction(records, decoded, stored)
                 : oneByOne(decoded, stored);
         sample.stop(batchTimer);
         return committed;
+    }
+
+    /**
+     * Drops the submissions without an id whose record already created a workflow (the workflow
+     * row keeps its origin); they would otherwise be accepted again under a new id.
+     */
+    private List<SubmissionRecord> withoutAcceptedAnonymous(List<SubmissionRecord> decoded) {
+        List<Valid> anonymous = decoded.stream()
+                .filter(Valid.class::isInstance)
+                .map(Valid.class::cast)
+                .filter(valid -> valid.submission().id() == null)
+                .toList();
+        if (anonymous.isEmpty()) {
+            return decoded;
+        }
+        Set<String> accepted = new HashSet<>();
+        Map<Integer, List<Valid>> byPartition = new HashMap<>();
+        anonymous.forEach(valid -> byPartition
+                .computeIfAbsent(valid.record().partition(), partition -> new ArrayList<>())
+                .add(valid));
+        byPartition.forEach((partition, records) -> accepted.addAll(jdbc.queryForList(
+                "SELECT (origin ->> 'partition') || '@' || (origin ->> 'offset') FROM submission.workflow"
+                        + " WHERE origin ->> 'channel' = 'KAFKA' AND origin ->> 'topic' = ?"
+                        + " AND (origin ->> 'partition')::int = ? AND (origin ->> 'offset')::bigint BETWEEN ? AND ?",
+                String.class,
+                records.getFirst().record().topic(),
+                partition,
+                records.stream()
+                        .mapToLong(valid -> valid.record().offset())
+                        .min()
+                        .orElseThrow(),
+                records.stream()
+                        .mapToLong(valid -> valid.record().offset())
+                        .max()
+                        .orElseThrow())));
+        List<SubmissionRecord> kept = new ArrayList<>(decoded.size());
+        for (SubmissionRecord record : decoded) {
+            if (record instanceof Valid valid
+                    && valid.submission().id() == null
+                    && accepted.contains(
+                            valid.record().partition() + "@" + valid.record().offset())) {
+                duplicates.increment();
+                log.debug(
+                        "replay skips {}-{}@{}: it was accepted before",
+                        valid.record().topic(),
+                        valid.record().partition(),
+                        valid.record().offset());
+            } else {
+                kept.add(record);
+            }
+        }
+        return kept;
     }
 
     /**

@@ -64,6 +64,23 @@ class ProjectionConfiguration {
     }
 
     @Bean
+    ProjectionRebuild projectionRebuild(
+            ProjectionConsumer projectionConsumer,
+            OffsetStore projectionOffsetStore,
+            JdbcTemplate jdbc,
+            PlatformTransactionManager transactionManager,
+            KafkaProperties kafka,
+            MeterRegistry meters) {
+        return new ProjectionRebuild(
+                projectionConsumer,
+                projectionOffsetStore,
+                jdbc,
+                transactionManager,
+                kafka.buildConsumerProperties(),
+                meters);
+    }
+
+    @Bean
     ProjectionConsumer projectionConsumer(
             KafkaProperties kafka,
             SubmissionProperties properties,

@@ -3,6 +3,7 @@ package dev.tributary.submission.kafkaintake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tributary.consumer.ReplayStatus;
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.Headers;
 import dev.tributary.events.codec.EventCodec;
@@ -12,8 +13,11 @@ import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
 import dev.tributary.submission.SubmissionDatabase;
 import dev.tributary.testsupport.KafkaTestConsumer;
 import dev.tributary.testsupport.TestInfra;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +79,12 @@ class KafkaIntakeIntegrationTests {
     @Autowired
     JdbcTemplate jdbc;
 
+    @Autowired
+    KafkaIntakeReplay replay;
+
+    @Autowired
+    MeterRegistry meters;
+
     private static String submission(@Nullable String id, int n) {
         return TWO_TASKS.formatted(id == null ? "" : "\"id\": \"" + id + "\", ", n);
     }
@@ -125,6 +135,44 @@ class KafkaIntakeIntegrationTests {
         assertThat(workflow.origin())
                 .isEqualTo(Origin.kafka(topics.submissions(), metadata.partition(), metadata.offset()));
         return workflow;
+    }
+
+    @Test
+    void replayingTheIntakeFromATimestampAcceptsNothingTwice() {
+        Instant from = Instant.now().truncatedTo(ChronoUnit.MILLIS).plusMillis(1);
+        await().until(() -> Instant.now().isAfter(from)); // at most a millisecond
+        RecordMetadata keyed = topics.send("replay-1", submission(null, 1));
+        RecordMetadata anonymous = topics.send(null, submission(null, 2));
+        await().atMost(WAIT).until(() -> topics.consumed(jdbc, keyed) && topics.consumed(jdbc, anonymous));
+        assertThat(SubmissionDatabase.count(
+                        jdbc,
+                        "SELECT count(*) FROM submission.workflow WHERE origin ->> 'topic' = ?"
+                                + " AND (origin ->> 'partition')::int = ? AND (origin ->> 'offset')::bigint = ?",
+                        topics.submissions(),
+                        anonymous.partition(),
+                        anonymous.offset()))
+                .isOne();
+        long workflows = SubmissionDatabase.workflows(jdbc);
+        long outbox = SubmissionDatabase.outboxRows(jdbc);
+        double duplicates = duplicates();
+
+        ReplayStatus started = replay.start(from);
+
+        assertThat(started.requestedFrom()).isEqualTo(from);
+        assertThat(started.total()).isEqualTo(2);
+        await().atMost(WAIT).until(() -> replay.status().state() == ReplayStatus.State.FINISHED);
+        assertThat(replay.status().replayed()).isEqualTo(2);
+        assertThat(SubmissionDatabase.workflows(jdbc)).isEqualTo(workflows);
+        assertThat(SubmissionDatabase.outboxRows(jdbc)).isEqualTo(outbox);
+        assertThat(rowsOf("replay-1")).containsExactly(1L, 2L, 1L);
+        assertThat(duplicates()).isEqualTo(duplicates + 2);
+    }
+
+    private double duplicates() {
+        return meters.get("tributary.submission.kafka-intake.records")
+                .tag("outcome", "duplicate")
+                .counter()
+                .count();
     }
 
     @Test
