@@ -68,7 +68,7 @@ class RebuildIntegrationTests {
                 History history = new History(system.history())) {
             Rebuilds rebuilds = new Rebuilds(system);
             List<Workflow> submitted = new CopyOnWriteArrayList<>();
-            for (int i = 0; i < 60; i++) {
+            for (int i = 0; i < 40; i++) {
                 submitted.add(system.client.submit(Dags.diamond("echo").json()));
             }
             AtomicBoolean submitting = new AtomicBoolean(true);
@@ -82,18 +82,18 @@ class RebuildIntegrationTests {
                     },
                     executor);
             try {
-                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> submitted.size() >= 80);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> submitted.size() >= 60);
                 rebuilds.startScheduler();
                 rebuilds.startProjection(null);
                 rebuilds.awaitFinished();
-                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> submitted.size() >= 160);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> submitted.size() >= 120);
             } finally {
                 submitting.set(false);
                 load.get();
                 executor.shutdown();
             }
 
-            assertThat(submitted).hasSizeGreaterThanOrEqualTo(160);
+            assertThat(submitted).hasSizeGreaterThanOrEqualTo(120);
             for (Workflow workflow : submitted) {
                 workflow.awaitStatus("SUCCEEDED", Duration.ofSeconds(240));
                 assertReleasedOncePerAttempt(history.awaitFinished(workflow.id()));
