@@ -8,6 +8,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.Locale;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -102,13 +105,25 @@ public final class OutboxRecords {
     }
 
     /**
-     * {@code created_at} as Debezium renders a {@code timestamptz} ({@code
-     * io.debezium.time.ZonedTimestamp}): ISO-8601 at UTC, {@code Z}, the fraction with as few
-     * digits as needed (none for a whole second).
+     * {@code created_at} as Debezium renders the column ({@code io.debezium.time.ZonedTimestamp}
+     * with the column's precision, 6 for {@code timestamptz}): ISO-8601 at UTC with exactly six
+     * fraction digits, e.g. {@code 2026-11-28T02:11:30.000000Z}.
      */
     public static String ceTime(Instant createdAt) {
-        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(createdAt.atOffset(ZoneOffset.UTC));
+        return CE_TIME.format(createdAt.atOffset(ZoneOffset.UTC));
     }
+
+    private static final DateTimeFormatter CE_TIME = new DateTimeFormatterBuilder()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE)
+            .appendLiteral('T')
+            .appendValue(ChronoField.HOUR_OF_DAY, 2)
+            .appendLiteral(':')
+            .appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+            .appendLiteral(':')
+            .appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+            .appendFraction(ChronoField.NANO_OF_SECOND, 6, 6, true)
+            .appendOffsetId()
+            .toFormatter(Locale.ROOT);
 
     /**
      * The dead-letter record of an event Kafka can never accept: same key and headers plus the
