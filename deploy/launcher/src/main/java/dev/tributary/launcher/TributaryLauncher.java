@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.jspecify.annotations.Nullable;
@@ -38,9 +39,12 @@ public final class TributaryLauncher implements AutoCloseable {
     }
 
     public static void main(String[] args) {
-        Integer toolExit = runTool(args);
-        if (toolExit != null) {
-            System.exit(toolExit);
+        if (args.length > 0 && TOOLS.contains(args[0])) {
+            // Before anything logs: the tools' own output only, library logs at WARN.
+            if (System.getProperty("logback.configurationFile") == null) {
+                System.setProperty("logback.configurationFile", "tributary-cli-logback.xml");
+            }
+            System.exit(Objects.requireNonNull(runTool(args)));
         }
         LauncherSettings settings = LauncherSettings.fromEnvironment(System.getenv());
         TributaryLauncher launcher = new TributaryLauncher(settings);
@@ -79,9 +83,6 @@ public final class TributaryLauncher implements AutoCloseable {
     static @Nullable Integer runTool(String[] args) {
         if (args.length == 0 || !TOOLS.contains(args[0])) {
             return null;
-        }
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "tributary-cli-logback.xml");
         }
         List<String> rest = List.of(args).subList(1, args.length);
         if (args[0].equals("admin")) {
