@@ -3,6 +3,8 @@ package dev.tributary.launcher;
 import dev.tributary.embedded.EmbeddedKafkaBroker;
 import dev.tributary.embedded.EmbeddedPostgresServer;
 import dev.tributary.events.Topics;
+import dev.tributary.launcher.admin.AdminCli;
+import dev.tributary.launcher.admin.KafkaConsumerGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.jspecify.annotations.Nullable;
@@ -36,6 +39,13 @@ public final class TributaryLauncher implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && TOOLS.contains(args[0])) {
+            // Before anything logs: the tools' own output only, library logs at WARN.
+            if (System.getProperty("logback.configurationFile") == null) {
+                System.setProperty("logback.configurationFile", "tributary-cli-logback.xml");
+            }
+            System.exit(Objects.requireNonNull(runTool(args)));
+        }
         LauncherSettings settings = LauncherSettings.fromEnvironment(System.getenv());
         TributaryLauncher launcher = new TributaryLauncher(settings);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -63,6 +73,27 @@ public final class TributaryLauncher implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Runs a command-line tool instead of the system when the first argument names one: {@code
+     * admin ...} ({@link AdminCli}) or {@code kafka-consumer-groups ...} ({@link
+     * KafkaConsumerGroups}). Returns its exit code, or {@code null} when the arguments name no tool
+     * (then the launcher starts the system, as without arguments).
+     */
+    static @Nullable Integer runTool(String[] args) {
+        if (args.length == 0 || !TOOLS.contains(args[0])) {
+            return null;
+        }
+        List<String> rest = List.of(args).subList(1, args.length);
+        if (args[0].equals("admin")) {
+            return AdminCli.run(rest, System.getenv(), System.out, System.err);
+        }
+        KafkaConsumerGroups.run(rest.toArray(String[]::new));
+        return 0;
+    }
+
+    /** The first arguments that run a tool instead of the system. */
+    static final List<String> TOOLS = List.of("admin", "kafka-consumer-groups");
 
     /** Starts PostgreSQL, Kafka and the services; returns when all three services are up. */
     public TributaryLauncher start() {

@@ -5,19 +5,25 @@ import dev.tributary.outbox.polling.PollingOutboxRelay;
 import dev.tributary.outbox.relay.DatabaseConnection;
 import dev.tributary.outbox.relay.OutboxRelay;
 import dev.tributary.outbox.relay.OutboxRelayProperties;
+import dev.tributary.outbox.republish.OutboxRepublisher;
+import dev.tributary.outbox.republish.RepublishController;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -26,7 +32,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * OutboxWriter} on {@code <schema>.<table>} and, unless {@code tributary.outbox.enabled=false}, a
  * relay: the Debezium relay, or with {@code tributary.outbox.relay-mode=polling} the polling relay.
  * Database settings default to {@code spring.datasource.*}, Kafka to {@code
- * spring.kafka.bootstrap-servers}.
+ * spring.kafka.bootstrap-servers}. In a servlet web application with the outbox enabled it also
+ * serves {@code POST /admin/outbox/republish} ({@link RepublishController}).
  */
 @AutoConfiguration(after = DataSourceAutoConfiguration.class)
 @ConditionalOnBean(DataSource.class)
@@ -93,13 +100,8 @@ public class OutboxRelayAutoConfiguration {
             DataSource dataSource,
             Environment environment,
             ObjectProvider<MeterRegistry> meterRegistry) {
-        String bootstrapServers = properties.bootstrapServers() != null
-                ? properties.bootstrapServers()
-                : Binder.get(environment)
-                        .bind("spring.kafka.bootstrap-servers", Bindable.listOf(String.class))
-                        .map(servers -> String.join(",", servers))
-                        .orElse("localhost:9092");
-        return new PollingOutboxRelay(properties, dataSource, bootstrapServers, meterRegistry.getIfUnique());
+        return new PollingOutboxRelay(
+                properties, dataSource, bootstrapServers(properties, environment), meterRegistry.getIfUnique());
     }
 
     @Bean
@@ -107,5 +109,42 @@ public class OutboxRelayAutoConfiguration {
     @ConditionalOnProperty(name = "tributary.outbox.relay-mode", havingValue = "polling")
     OutboxRelayLifecycle pollingOutboxRelayLifecycle(PollingOutboxRelay relay) {
         return new OutboxRelayLifecycle(relay::start, relay::stop, relay::isRunning);
+    }
+
+    /** Re-publishing from the outbox, over HTTP: only in a servlet web application with the outbox enabled. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "org.springframework.web.bind.annotation.RestController")
+    @ConditionalOnBooleanProperty(name = "tributary.outbox.enabled", matchIfMissing = true)
+    static class RepublishConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        OutboxRepublisher outboxRepublisher(
+                OutboxRelayProperties properties, DataSource dataSource, Environment environment) {
+            return new OutboxRepublisher(
+                    properties,
+                    dataSource,
+                    bootstrapServers(properties, environment),
+                    properties.maxBatchSize(),
+                    Clock.systemUTC());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        RepublishController outboxRepublishController(OutboxRepublisher republisher) {
+            return new RepublishController(republisher);
+        }
+    }
+
+    /** {@code tributary.outbox.bootstrap-servers}, else {@code spring.kafka.bootstrap-servers}, else localhost. */
+    static String bootstrapServers(OutboxRelayProperties properties, Environment environment) {
+        if (properties.bootstrapServers() != null) {
+            return properties.bootstrapServers();
+        }
+        return Binder.get(environment)
+                .bind("spring.kafka.bootstrap-servers", Bindable.listOf(String.class))
+                .map(servers -> String.join(",", servers))
+                .orElse("localhost:9092");
     }
 }

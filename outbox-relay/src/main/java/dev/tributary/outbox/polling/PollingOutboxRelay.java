@@ -1,6 +1,7 @@
 package dev.tributary.outbox.polling;
 
-import dev.tributary.events.Headers;
+import dev.tributary.outbox.relay.OutboxRecords;
+import dev.tributary.outbox.relay.OutboxRecords.Row;
 import dev.tributary.outbox.relay.OutboxRelayProperties;
 import dev.tributary.outbox.relay.RelayProducer;
 import io.micrometer.core.instrument.Counter;
@@ -19,10 +20,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -34,7 +33,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +87,7 @@ public final class PollingOutboxRelay implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
         this.lockKey = lockKey(properties.name());
         String table = properties.qualifiedTable();
-        this.selectSql = "SELECT id, topic, aggregate_id, type, payload::text, traceparent, created_at FROM " + table
+        this.selectSql = "SELECT " + OutboxRecords.COLUMNS + " FROM " + table
                 + " ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
         this.deleteSql = "DELETE FROM " + table + " WHERE id = ANY (?)";
         MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
@@ -231,14 +229,7 @@ public final class PollingOutboxRelay implements AutoCloseable {
             select.setInt(1, properties.polling().batchSize());
             try (ResultSet result = select.executeQuery()) {
                 while (result.next()) {
-                    rows.add(new Row(
-                            result.getObject(1, UUID.class),
-                            result.getString(2),
-                            result.getString(3),
-                            result.getString(4),
-                            result.getString(5),
-                            result.getString(6),
-                            result.getObject(7, OffsetDateTime.class).toInstant()));
+                    rows.add(OutboxRecords.row(result));
                 }
             }
         }
@@ -279,33 +270,17 @@ public final class PollingOutboxRelay implements AutoCloseable {
 
     /** The same record the Debezium relay produces for this row. */
     private ProducerRecord<byte[], byte[]> record(Row row) {
-        RecordHeaders headers = new RecordHeaders();
-        add(headers, Headers.CE_SPECVERSION, Headers.SPECVERSION);
-        add(headers, Headers.CE_ID, row.id().toString());
-        add(headers, Headers.CE_TYPE, row.type());
-        add(headers, Headers.CE_SOURCE, properties.source());
-        add(headers, Headers.CE_SUBJECT, row.key());
-        add(headers, Headers.CE_TIME, row.createdAt().toString());
-        add(headers, Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
-        add(headers, Headers.TRACEPARENT, row.traceparent());
-        return new ProducerRecord<>(row.topic(), null, null, utf8(row.key()), utf8(row.payload()), headers);
+        return OutboxRecords.record(row, properties.source());
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(Row row, Throwable reason) {
-        ProducerRecord<byte[], byte[]> original = record(row);
-        RecordHeaders headers = new RecordHeaders(original.headers().toArray());
-        add(headers, Headers.DLT_REASON, "Kafka rejected the outbox event: " + reason.getMessage());
-        add(headers, Headers.DLT_EXCEPTION, reason.getClass().getName());
-        add(headers, Headers.DLT_ORIGINAL_TOPIC, original.topic());
-        add(headers, Headers.DLT_SOURCE, properties.source());
-        byte[] value = reason instanceof RecordTooLargeException ? null : original.value();
         log.warn(
                 "Outbox event {} for topic '{}' can never be produced ({}); sending it to {}",
                 row.id(),
                 row.topic(),
                 reason,
                 properties.deadLetterTopic());
-        return new ProducerRecord<>(properties.deadLetterTopic(), null, null, original.key(), value, headers);
+        return OutboxRecords.deadLetter(record(row), reason, properties.source(), properties.deadLetterTopic());
     }
 
     /** A synchronous failure (invalid topic, metadata timeout) becomes a failed future. */
@@ -341,16 +316,6 @@ public final class PollingOutboxRelay implements AutoCloseable {
         }
     }
 
-    private static void add(RecordHeaders headers, String name, @Nullable String value) {
-        if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    private static byte @Nullable [] utf8(@Nullable String value) {
-        return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
-    }
-
     /** A stable 64-bit advisory lock key for an outbox name. */
     static long lockKey(String outboxName) {
         try {
@@ -361,13 +326,4 @@ public final class PollingOutboxRelay implements AutoCloseable {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
     }
-
-    private record Row(
-            UUID id,
-            String topic,
-            String key,
-            String type,
-            String payload,
-            @Nullable String traceparent,
-            Instant createdAt) {}
 }

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
@@ -17,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * produced: topic = the row's {@code topic}, key = {@code aggregate_id}, value = {@code payload}
  * (jsonb arrives as its JSON text), and the CloudEvents binary-mode headers. The router places
  * {@code id}, {@code type}, {@code aggregate_id}, {@code created_at} and {@code traceparent} in
- * headers; the constant ones ({@code ce_specversion}, {@code ce_source}, {@code content-type}) are
- * added here.
+ * headers; {@link OutboxRecords} builds the record from them, as it does for the polling relay and
+ * re-publishing.
  *
  * @param id the row id, {@code ce_id}
  * @param createdAt the row's {@code created_at}, also {@code ce_time}
@@ -37,17 +36,16 @@ record OutboxEvent(String id, Instant createdAt, ProducerRecord<byte[], byte[]> 
         }
         String time = header(change, Headers.CE_TIME);
         Instant createdAt = parseTime(time);
-        RecordHeaders headers = new RecordHeaders();
-        add(headers, Headers.CE_SPECVERSION, Headers.SPECVERSION);
-        add(headers, Headers.CE_ID, id);
-        add(headers, Headers.CE_TYPE, header(change, Headers.CE_TYPE));
-        add(headers, Headers.CE_SOURCE, source);
-        add(headers, Headers.CE_SUBJECT, header(change, Headers.CE_SUBJECT));
-        add(headers, Headers.CE_TIME, time);
-        add(headers, Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
-        add(headers, Headers.TRACEPARENT, header(change, Headers.TRACEPARENT));
-        ProducerRecord<byte[], byte[]> record =
-                new ProducerRecord<>(change.topic(), null, null, bytes(change.key()), bytes(change.value()), headers);
+        ProducerRecord<byte[], byte[]> record = OutboxRecords.record(
+                change.topic(),
+                bytes(change.key()),
+                bytes(change.value()),
+                id,
+                header(change, Headers.CE_TYPE),
+                source,
+                header(change, Headers.CE_SUBJECT),
+                time,
+                header(change, Headers.TRACEPARENT));
         return new OutboxEvent(id, createdAt, record);
     }
 
@@ -57,12 +55,6 @@ record OutboxEvent(String id, Instant createdAt, ProducerRecord<byte[], byte[]> 
             return null;
         }
         return String.valueOf(header.value());
-    }
-
-    private static void add(RecordHeaders headers, String name, @Nullable String value) {
-        if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     private static byte @Nullable [] bytes(@Nullable Object value) {

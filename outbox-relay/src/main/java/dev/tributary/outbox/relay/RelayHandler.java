@@ -1,6 +1,5 @@
 package dev.tributary.outbox.relay;
 
-import dev.tributary.events.Headers;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -187,12 +185,6 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      */
     private @Nullable Throwable deadLetter(OutboxEvent event, Throwable reason) throws InterruptedException {
         ProducerRecord<byte[], byte[]> original = event.record();
-        RecordHeaders headers = new RecordHeaders(original.headers().toArray());
-        headers.add(Headers.DLT_REASON, bytes("Kafka rejected the outbox event: " + reason.getMessage()));
-        headers.add(Headers.DLT_EXCEPTION, bytes(reason.getClass().getName()));
-        headers.add(Headers.DLT_ORIGINAL_TOPIC, bytes(original.topic()));
-        headers.add(Headers.DLT_SOURCE, bytes(source));
-        byte[] value = reason instanceof RecordTooLargeException ? null : original.value();
         log.warn(
                 "Outbox event {} for topic '{}' can never be produced ({}); sending it to {}",
                 event.id(),
@@ -201,7 +193,7 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                 deadLetterTopic);
         Future<RecordMetadata> sent;
         try {
-            sent = sender.send(new ProducerRecord<>(deadLetterTopic, null, null, original.key(), value, headers));
+            sent = sender.send(OutboxRecords.deadLetter(original, reason, source, deadLetterTopic));
         } catch (RuntimeException e) {
             return e;
         }
@@ -210,10 +202,6 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             metrics.deadLettered();
         }
         return error;
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Waits for one acknowledgement; returns the failure, or null on success. */

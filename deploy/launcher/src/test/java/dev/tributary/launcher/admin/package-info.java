@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.launcher.admin;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.outbox.republish;
+
+import org.jspecify.annotations.NullMarked;
