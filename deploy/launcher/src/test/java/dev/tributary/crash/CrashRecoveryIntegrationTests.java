@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -171,19 +172,20 @@ class CrashRecoveryIntegrationTests {
             postgres.close();
         }
         http.close();
+        // The logs stay for a look after a failure; the data folders are large.
+        FileSystemUtils.deleteRecursively(data.resolve("postgres").toFile());
+        FileSystemUtils.deleteRecursively(data.resolve("kafka").toFile());
     }
 
     @Test
     void everyWorkflowEndsAsDesignedAndTheHistoryHasNoGapsAfterKillsAndRestarts() throws IOException {
         fault("a. kill -9 scheduler, start it", () -> {}, () -> restart(service("scheduler")));
 
+        ServiceProcess[] busyWorker = new ServiceProcess[1];
         fault(
-                "b. kill -9 worker-1 mid-task, start it",
-                () -> await("worker-1 runs a sleep handler")
-                        .atMost(DRAIN)
-                        .pollInterval(Duration.ofMillis(100))
-                        .until(() -> history().hasRunningAttempt("worker-1", Shape.SLOW_TASK)),
-                () -> restart(service("worker-1")));
+                "b. kill -9 a worker mid-task, start it",
+                () -> busyWorker[0] = workerRunningASleep(),
+                () -> restart(Objects.requireNonNull(busyWorker[0])));
 
         ServiceProcess[] leader = new ServiceProcess[1];
         fault(
@@ -209,22 +211,34 @@ class CrashRecoveryIntegrationTests {
 
         Map<String, String> statuses = awaitApiStatuses();
         List<String> problems = new ArrayList<>();
-        int duplicates = 0;
-        int reexecutions = 0;
+        Map<Integer, Map<String, Integer>> duplicates = new TreeMap<>();
+        Map<Integer, Integer> reexecutions = new TreeMap<>();
         for (String id : submitted) {
             Shape shape = Objects.requireNonNull(workflows.get(id));
             HistoryAudit.Result result = HistoryAudit.audit(id, shape, history().entries(id));
+            int wave = wave(id);
             problems.addAll(result.problems());
-            duplicates += result.duplicateDeliveries();
-            reexecutions += result.reexecutions();
+            result.duplicates()
+                    .forEach((type, count) -> duplicates
+                            .computeIfAbsent(wave, w -> new TreeMap<>())
+                            .merge(type, count, Integer::sum));
+            reexecutions.merge(wave, result.reexecutions(), Integer::sum);
             if (!shape.expectedStatus().equals(statuses.get(id))) {
                 problems.add(id + " (" + shape + "): API status " + statuses.get(id) + ", expected "
                         + shape.expectedStatus());
             }
         }
-        report.add(
-                "history: %d duplicate deliveries (same ce_id again), %d re-executed attempts, %d undecodable records"
-                        .formatted(duplicates, reexecutions, history().undecodable()));
+        report.add("history, by the wave the workflows belong to (duplicate = same ce_id delivered again, not a"
+                + " second decision; re-executed = an ended attempt run again by a worker):");
+        for (int wave = 1; wave <= recoveries.size(); wave++) {
+            report.add("  wave %d (%s): duplicates %s, re-executed attempts %d"
+                    .formatted(
+                            wave,
+                            recoveries.get(wave - 1).fault().substring(0, 1),
+                            duplicates.getOrDefault(wave, Map.of()),
+                            reexecutions.getOrDefault(wave, 0)));
+        }
+        report.add("records without headers or not decodable: " + history().undecodable());
         report.add("problems: " + problems.size());
         problems.stream().limit(50).forEach(problem -> report.add("  " + problem));
         String text = String.join(System.lineSeparator(), report) + System.lineSeparator();
@@ -277,6 +291,23 @@ class CrashRecoveryIntegrationTests {
     private void restart(ServiceProcess service) {
         service.kill();
         service.start().awaitHealthy(STARTUP);
+    }
+
+    /** A worker that has started a 4 s sleep (a {@link Shape#SLOW} task) without a result yet. */
+    private ServiceProcess workerRunningASleep() {
+        List<ServiceProcess> busy = new ArrayList<>();
+        await("a worker runs a sleep handler")
+                .atMost(DRAIN)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Stream.of(service("worker-1"), service("worker-2"))
+                            .filter(worker -> history().hasRunningAttempt(worker.name, Shape.SLOW_TASK))
+                            .findFirst()
+                            .ifPresent(busy::add);
+                    return !busy.isEmpty();
+                });
+        System.out.println("killing " + busy.getFirst().name + " while it runs a sleep handler");
+        return busy.getFirst();
     }
 
     /** The submission-service whose relay holds the leader lock, by its leader gauge. */
@@ -406,6 +437,10 @@ class CrashRecoveryIntegrationTests {
                     return statuses.size() == submitted.size();
                 });
         return statuses;
+    }
+
+    private static int wave(String workflowId) {
+        return Integer.parseInt(workflowId.substring("crash-w".length(), workflowId.indexOf('-', "crash-w".length())));
     }
 
     private HistoryLog history() {

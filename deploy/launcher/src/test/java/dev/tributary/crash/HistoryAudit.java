@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
@@ -39,8 +40,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class HistoryAudit {
 
-    /** The findings for one workflow. */
-    record Result(List<String> problems, int duplicateDeliveries, int reexecutions) {}
+    /**
+     * The findings for one workflow.
+     *
+     * @param problems what breaks a rule, one line each
+     * @param duplicates records delivered again (same ce_id), by event type
+     * @param reexecutions results of attempts that had already ended (a worker ran them again)
+     */
+    record Result(List<String> problems, Map<String, Integer> duplicates, int reexecutions) {}
 
     private HistoryAudit() {}
 
@@ -55,12 +62,12 @@ final class HistoryAudit {
         List<String> problems = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         List<Entry> distinct = new ArrayList<>();
-        int duplicates = 0;
+        Map<String, Integer> duplicates = new TreeMap<>();
         for (Entry entry : history) {
             if (seen.add(entry.ceId())) {
                 distinct.add(entry);
             } else {
-                duplicates++;
+                duplicates.merge(name(entry.event()), 1, Integer::sum);
             }
         }
         if (distinct.isEmpty()) {
@@ -82,10 +89,12 @@ final class HistoryAudit {
             WorkflowEvent event = entry.event();
             if (terminal != null) {
                 Attempt reported = reported(event);
-                if (reported != null && ended.contains(reported) && !(event instanceof WorkflowEvent.TaskTimedOut)) {
-                    reexecutions++;
-                } else {
+                boolean lateReport =
+                        reported != null && ended.contains(reported) && !(event instanceof WorkflowEvent.TaskTimedOut);
+                if (!lateReport) {
                     problems.add(workflowId + ": " + name(event) + " after the terminal " + name(terminal));
+                } else if (!(event instanceof WorkflowEvent.TaskStarted)) {
+                    reexecutions++;
                 }
                 continue;
             }
@@ -112,8 +121,10 @@ final class HistoryAudit {
                         if (!releases.containsKey(reported)) {
                             problems.add(workflowId + ": " + name(event) + " of " + reported + " never released");
                         }
-                        if (ended.contains(reported) && !(event instanceof WorkflowEvent.TaskTimedOut)) {
-                            reexecutions += event instanceof WorkflowEvent.TaskStarted ? 0 : 1;
+                        if (ended.contains(reported)
+                                && (event instanceof WorkflowEvent.TaskSucceeded
+                                        || event instanceof WorkflowEvent.TaskFailed)) {
+                            reexecutions++;
                         }
                         switch (event) {
                             case WorkflowEvent.TaskSucceeded ignored -> {
@@ -161,6 +172,9 @@ final class HistoryAudit {
             succeeded.forEach(attempt -> tasksSucceeded.add(attempt.task()));
             Set<String> released = new HashSet<>();
             releases.keySet().forEach(attempt -> released.add(attempt.task()));
+            if (!tasksSucceeded.containsAll(shape.taskIds())) {
+                problems.add(workflowId + ": only " + tasksSucceeded + " of " + shape.taskIds() + " succeeded");
+            }
             if (!tasksSucceeded.containsAll(released)) {
                 problems.add(workflowId + ": tasks " + released + " released, only " + tasksSucceeded + " succeeded");
             }

@@ -50,6 +50,15 @@ enum Shape {
         this.tasks = tasks;
     }
 
+    /** The ids of the workflow's tasks. */
+    java.util.List<String> taskIds() {
+        return java.util.regex.Pattern.compile("\\{\"id\":\"([a-z]+)\"")
+                .matcher(tasks)
+                .results()
+                .map(match -> match.group(1))
+                .toList();
+    }
+
     /** The status the API must show at the end. */
     String expectedStatus() {
         return succeeds ? "SUCCEEDED" : "FAILED";
