@@ -1,6 +1,9 @@
 package dev.tributary.launcher;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param eventsRetention retention of the history topic, in days ({@code
  *     TRIBUTARY_EVENTS_RETENTION_DAYS}, 30): the replay window
  * @param partitions partitions of the history and task topics ({@code TRIBUTARY_PARTITIONS}, 6)
+ * @param services the services this JVM runs, in start order ({@code TRIBUTARY_SERVICES}, a
+ *     comma-separated subset of {@code submission-service,scheduler-service,worker-service}, default
+ *     all three): one service per process when several launchers share one Kafka and PostgreSQL
  */
 public record LauncherSettings(
         Path home,
@@ -39,7 +45,24 @@ public record LauncherSettings(
         int schedulerPort,
         int workerPort,
         int eventsRetention,
-        int partitions) {
+        int partitions,
+        List<String> services) {
+
+    /** Every service, in the order the launcher starts them. */
+    public static final List<String> ALL_SERVICES =
+            List.of(TributarySystem.SUBMISSION, TributarySystem.SCHEDULER, TributarySystem.WORKER);
+
+    public LauncherSettings {
+        services = List.copyOf(services);
+        if (services.isEmpty()) {
+            throw new IllegalArgumentException("at least one service must run");
+        }
+    }
+
+    /** Whether this JVM runs the service. */
+    public boolean runs(String service) {
+        return services.contains(service);
+    }
 
     /** The database the embedded PostgreSQL creates and every service uses. */
     public static final String DATABASE = "tributary";
@@ -59,7 +82,36 @@ public record LauncherSettings(
                 intValue(env, "TRIBUTARY_SCHEDULER_PORT", 8082),
                 intValue(env, "TRIBUTARY_WORKER_PORT", 8083),
                 intValue(env, "TRIBUTARY_EVENTS_RETENTION_DAYS", 30),
-                intValue(env, "TRIBUTARY_PARTITIONS", 6));
+                intValue(env, "TRIBUTARY_PARTITIONS", 6),
+                services(env.get("TRIBUTARY_SERVICES")));
+    }
+
+    /**
+     * Parses {@code TRIBUTARY_SERVICES}: names separated by commas, blanks ignored, case
+     * insensitive, the {@code -service} suffix optional; returned in start order (submission,
+     * scheduler, worker) whatever the order given. Absent or blank means all three.
+     */
+    static List<String> services(@Nullable String value) {
+        if (value == null || value.isBlank()) {
+            return ALL_SERVICES;
+        }
+        List<String> named = new ArrayList<>();
+        for (String part : value.split(",")) {
+            String name = part.trim().toLowerCase(Locale.ROOT);
+            if (name.isEmpty()) {
+                continue;
+            }
+            String service = name.endsWith("-service") ? name : name + "-service";
+            if (!ALL_SERVICES.contains(service)) {
+                throw new IllegalArgumentException("TRIBUTARY_SERVICES names an unknown service '" + part.trim()
+                        + "'; known: " + String.join(",", ALL_SERVICES));
+            }
+            named.add(service);
+        }
+        if (named.isEmpty()) {
+            return ALL_SERVICES;
+        }
+        return ALL_SERVICES.stream().filter(named::contains).toList();
     }
 
     private static int intValue(Map<String, String> env, String name, int fallback) {

@@ -95,7 +95,10 @@ public final class TributaryLauncher implements AutoCloseable {
     /** The first arguments that run a tool instead of the system. */
     static final List<String> TOOLS = List.of("admin", "kafka-consumer-groups");
 
-    /** Starts PostgreSQL, Kafka and the services; returns when all three services are up. */
+    /**
+     * Starts PostgreSQL and Kafka (unless external ones are configured) and the services of
+     * {@link LauncherSettings#services()}; returns when they are up.
+     */
     public TributaryLauncher start() {
         long started = System.nanoTime();
         try {
@@ -127,13 +130,18 @@ public final class TributaryLauncher implements AutoCloseable {
         system = TributarySystem.start(
                 infrastructure,
                 new TributarySystem.Ports(settings.submissionPort(), settings.schedulerPort(), settings.workerPort()),
-                Map.of());
+                Map.of(),
+                Map.of(),
+                settings.services());
         System.out.printf("Tributary started in %.1f s%n", (System.nanoTime() - started) / 1e9);
         return this;
     }
 
-    /** The topics the embedded broker creates: history with a long retention (the replay window). */
-    List<NewTopic> topics() {
+    /**
+     * The topics the embedded broker creates: history with a long retention (the replay window).
+     * Public for whoever prepares an external broker the same way (tests, one-service mode).
+     */
+    public List<NewTopic> topics() {
         List<NewTopic> topics = new ArrayList<>();
         long retentionMs = Duration.ofDays(settings.eventsRetention()).toMillis();
         topics.add(new NewTopic(Topics.WORKFLOW_EVENTS, settings.partitions(), (short) 1)
@@ -159,32 +167,36 @@ public final class TributaryLauncher implements AutoCloseable {
     /** What the user needs to know, ready to print. */
     public String banner() {
         TributarySystem running = system();
-        int submission = running.port("submission-service");
         String kafkaAddress = infrastructure == null ? "?" : infrastructure.kafkaBootstrapServers();
         String database = infrastructure == null ? "?" : infrastructure.jdbcUrl();
-        return """
+        StringBuilder banner = new StringBuilder("\nTributary is running.\n");
+        if (running.runs(TributarySystem.SUBMISSION)) {
+            banner.append(
+                    "  submission-service  http://localhost:%d   (API: /api/v1/workflows, docs: /swagger-ui.html)%n"
+                            .formatted(running.port(TributarySystem.SUBMISSION)));
+        }
+        for (String service : List.of(TributarySystem.SCHEDULER, TributarySystem.WORKER)) {
+            if (running.runs(service)) {
+                banner.append("  %-18s  http://localhost:%d   (/actuator/health)%n"
+                        .formatted(service, running.port(service)));
+            }
+        }
+        banner.append("""
+                  Kafka bootstrap     %s
+                  PostgreSQL          %s
+                  data folder         %s
+                """.formatted(kafkaAddress, database, settings.home()));
+        if (running.runs(TributarySystem.SUBMISSION)) {
+            banner.append("""
 
-                Tributary is running.
-                  submission-service  http://localhost:%1$d   (API: /api/v1/workflows, docs: /swagger-ui.html)
-                  scheduler-service   http://localhost:%2$d   (/actuator/health)
-                  worker-service      http://localhost:%3$d   (/actuator/health)
-                  Kafka bootstrap     %4$s
-                  PostgreSQL          %5$s
-                  data folder         %6$s
-
-                Try it:
-                  curl -s -X POST http://localhost:%1$d/api/v1/workflows -H 'content-type: application/json' \\
-                       -d @docs/examples/diamond.json
-                  curl -s http://localhost:%1$d/api/v1/workflows/<id>
-
-                Ctrl-C stops everything; data is kept for the next start.
-                """.formatted(
-                        submission,
-                        running.port("scheduler-service"),
-                        running.port("worker-service"),
-                        kafkaAddress,
-                        database,
-                        settings.home());
+                    Try it:
+                      curl -s -X POST http://localhost:%1$d/api/v1/workflows -H 'content-type: application/json' \\
+                           -d @docs/examples/diamond.json
+                      curl -s http://localhost:%1$d/api/v1/workflows/<id>
+                    """.formatted(running.port(TributarySystem.SUBMISSION)));
+        }
+        banner.append("\nCtrl-C stops everything; data is kept for the next start.\n");
+        return banner.toString();
     }
 
     /** Stops the services, then Kafka, then PostgreSQL. Safe to call more than once. */

@@ -51,11 +51,32 @@ public final class TributarySystem implements AutoCloseable {
      */
     public static TributarySystem start(
             Infrastructure infra, Ports ports, Map<String, Object> extra, Map<String, Map<String, Object>> perService) {
+        return start(infra, ports, extra, perService, List.of(SUBMISSION, SCHEDULER, WORKER));
+    }
+
+    /**
+     * Starts some of the services, in the order given; the others run elsewhere (another launcher
+     * process on the same Kafka and PostgreSQL) or not at all.
+     *
+     * @param services names of the services to start ({@code submission-service}, ...)
+     */
+    public static TributarySystem start(
+            Infrastructure infra,
+            Ports ports,
+            Map<String, Object> extra,
+            Map<String, Map<String, Object>> perService,
+            List<String> services) {
         List<ConfigurableApplicationContext> started = new ArrayList<>();
         try {
-            started.add(startService(SUBMISSION, infra, ports.submission(), extra, perService));
-            started.add(startService(SCHEDULER, infra, ports.scheduler(), extra, perService));
-            started.add(startService(WORKER, infra, ports.worker(), extra, perService));
+            for (String service : services) {
+                int port = switch (service) {
+                    case SUBMISSION -> ports.submission();
+                    case SCHEDULER -> ports.scheduler();
+                    case WORKER -> ports.worker();
+                    default -> throw new IllegalArgumentException("no service named " + service);
+                };
+                started.add(startService(service, infra, port, extra, perService));
+            }
             return new TributarySystem(started);
         } catch (RuntimeException e) {
             new TributarySystem(started).close();
@@ -137,6 +158,13 @@ public final class TributarySystem implements AutoCloseable {
                 .filter(context -> serviceName.equals(context.getEnvironment().getProperty("spring.application.name")))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no service named " + serviceName));
+    }
+
+    /** Whether this system runs the service. */
+    public synchronized boolean runs(String serviceName) {
+        return contexts.stream()
+                .anyMatch(
+                        context -> serviceName.equals(context.getEnvironment().getProperty("spring.application.name")));
     }
 
     /** The HTTP port a service listens on. */
