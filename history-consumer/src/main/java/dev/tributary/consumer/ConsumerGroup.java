@@ -116,8 +116,18 @@ public class ConsumerGroup implements SmartLifecycle {
                 settings.concurrency());
     }
 
-    private Map<String, Object> consumerConfig(int index) {
+    /**
+     * The settings of consumer thread {@code index}. A configured {@code group.instance.id} (static
+     * membership: a restarted process gets its partitions back at once instead of after {@code
+     * session.timeout.ms}) is made unique per consumer, {@code <id>-<name>-<index>}, because two
+     * members of one group with the same instance id fence each other.
+     */
+    Map<String, Object> consumerConfig(int index) {
         Map<String, Object> config = new HashMap<>(consumerConfig);
+        Object instanceId = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        if (instanceId != null && !instanceId.toString().isBlank()) {
+            config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId + "-" + settings.name() + "-" + index);
+        }
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

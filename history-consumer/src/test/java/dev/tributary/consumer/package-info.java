@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tributary.consumer;
+
+import org.jspecify.annotations.NullMarked;
