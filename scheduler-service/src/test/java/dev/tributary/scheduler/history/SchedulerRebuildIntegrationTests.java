@@ -136,7 +136,10 @@ class SchedulerRebuildIntegrationTests {
         produce(new WorkflowAccepted(unlogged, definition(task("a")), Instant.now()));
         awaitOutbox(unlogged, 2);
         relay(id -> !id.equals(unlogged.value()));
+        String bad = TestInfra.uniqueName("bad");
+        kafka.produce(EVENTS, bad, "not json".getBytes(StandardCharsets.UTF_8), EventTypes.of(TaskSucceeded.class));
         awaitConsumedToTheEnd();
+        await().atMost(WAIT).until(() -> deadLetters(bad) == 1);
 
         Snapshot before = snapshot(List.of());
         long outboxBefore = countOutbox();
@@ -175,6 +178,15 @@ class SchedulerRebuildIntegrationTests {
                 .isEqualTo(releasedBefore.getFirst().idempotencyKey())
                 .isEqualTo(unlogged.value() + "/a/1");
         assertThat(outboxTypes(unlogged)).containsExactly(DISPATCHED, DISPATCH, DISPATCHED, DISPATCH);
+        assertThat(deadLetters(bad))
+                .as("dead-lettered once, not again by the replay")
+                .isEqualTo(1);
+    }
+
+    private static long deadLetters(String key) {
+        return SchedulerTestKafka.readAll(DEAD_LETTERS).stream()
+                .filter(record -> key.equals(record.key()))
+                .count();
     }
 
     @Test
