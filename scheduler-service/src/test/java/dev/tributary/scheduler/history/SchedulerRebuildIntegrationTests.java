@@ -87,7 +87,8 @@ class SchedulerRebuildIntegrationTests {
     static void properties(DynamicPropertyRegistry registry) {
         TestInfra.kafka().createTopic(EVENTS, 3);
         TestInfra.kafka().createTopic(DEAD_LETTERS, 1);
-        registry.add("spring.datasource.url", () -> TestInfra.newDatabase("rebuild"));
+        String url = TestInfra.newDatabase("rebuild"); // once: every reader of the property gets this one
+        registry.add("spring.datasource.url", () -> url);
         registry.add("spring.datasource.username", () -> TestInfra.postgres().username());
         registry.add("spring.datasource.password", () -> TestInfra.postgres().password());
         registry.add("tributary.outbox.enabled", () -> "false");
