@@ -138,11 +138,7 @@ public class Replays {
                 (RowCallbackHandler) rs -> {},
                 groupId,
                 topic);
-        Integer replaying = jdbc.queryForObject(
-                "SELECT count(*) FROM " + table + " WHERE group_id = ? AND replay_until IS NOT NULL",
-                Integer.class,
-                groupId);
-        if (replaying != null && replaying > 0) {
+        if (replaying(groupId) > 0) {
             throw running(status(groupId, topic));
         }
         preparation.wipe();
@@ -194,6 +190,15 @@ public class Replays {
                 anyToReplay,
                 anyToReplay ? State.RUNNING.name() : State.FINISHED.name(),
                 partitions.toString());
+    }
+
+    /** How many partitions of the group are below a barrier. */
+    private int replaying(String groupId) {
+        Integer replaying = jdbc.queryForObject(
+                "SELECT count(*) FROM " + offsets.table() + " WHERE group_id = ? AND replay_until IS NOT NULL",
+                Integer.class,
+                groupId);
+        return replaying == null ? 0 : replaying;
     }
 
     /** Per partition: the offset to replay from and the end offset (read committed). */
@@ -258,6 +263,12 @@ public class Replays {
             return new ReplayStatus(State.IDLE, groupId, topic, null, null, null, 0, 0, List.of());
         }
         ReplayStatus replay = found.get(0);
+        State state = replay.state();
+        if (state == State.RUNNING && replaying(groupId) == 0) {
+            // The last barrier was cleared by a handler whose catch-up did not run in one
+            // transaction with the status update: the barriers are what counts.
+            state = State.FINISHED;
+        }
         List<PartitionProgress> partitions = jdbc.query(
                 "SELECT p.partition, p.\"from\", p.until FROM " + offsets.replayTable() + " r,"
                         + " jsonb_to_recordset(r.partitions) AS p(partition int, \"from\" bigint, until bigint)"
@@ -276,7 +287,7 @@ public class Replays {
                 partitions.stream().mapToLong(PartitionProgress::replayed).sum();
         long total = partitions.stream().mapToLong(PartitionProgress::total).sum();
         return new ReplayStatus(
-                replay.state(),
+                state,
                 groupId,
                 topic,
                 replay.requestedFrom(),

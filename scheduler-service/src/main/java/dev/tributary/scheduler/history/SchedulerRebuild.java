@@ -124,7 +124,8 @@ public class SchedulerRebuild {
                     lsn,
                     outbox.slotName()));
         }
-        Instant deadline = Instant.now().plus(settings.relayWait());
+        Instant begin = Instant.now();
+        Instant deadline = begin.plus(settings.relayWait());
         while (!relayed.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) {
                 log.warn(
@@ -135,6 +136,9 @@ public class SchedulerRebuild {
             }
             pause(settings.relayCheckInterval());
         }
+        log.info(
+                "rebuild: the outbox written so far is relayed (waited {} ms)",
+                Duration.between(begin, Instant.now()).toMillis());
     }
 
     /** The relay's progress lives in PostgreSQL, which offers nothing to block on: check again later. */

@@ -87,7 +87,8 @@ class SchedulerRebuildIntegrationTests {
     static void properties(DynamicPropertyRegistry registry) {
         TestInfra.kafka().createTopic(EVENTS, 3);
         TestInfra.kafka().createTopic(DEAD_LETTERS, 1);
-        registry.add("spring.datasource.url", () -> TestInfra.newDatabase("rebuild"));
+        String url = TestInfra.newDatabase("rebuild"); // once: every reader of the property gets this one
+        registry.add("spring.datasource.url", () -> url);
         registry.add("spring.datasource.username", () -> TestInfra.postgres().username());
         registry.add("spring.datasource.password", () -> TestInfra.postgres().password());
         registry.add("tributary.outbox.enabled", () -> "false");
@@ -136,7 +137,10 @@ class SchedulerRebuildIntegrationTests {
         produce(new WorkflowAccepted(unlogged, definition(task("a")), Instant.now()));
         awaitOutbox(unlogged, 2);
         relay(id -> !id.equals(unlogged.value()));
+        String bad = TestInfra.uniqueName("bad");
+        kafka.produce(EVENTS, bad, "not json".getBytes(StandardCharsets.UTF_8), EventTypes.of(TaskSucceeded.class));
         awaitConsumedToTheEnd();
+        await().atMost(WAIT).until(() -> deadLetters(bad) == 1);
 
         Snapshot before = snapshot(List.of());
         long outboxBefore = countOutbox();
@@ -175,6 +179,15 @@ class SchedulerRebuildIntegrationTests {
                 .isEqualTo(releasedBefore.getFirst().idempotencyKey())
                 .isEqualTo(unlogged.value() + "/a/1");
         assertThat(outboxTypes(unlogged)).containsExactly(DISPATCHED, DISPATCH, DISPATCHED, DISPATCH);
+        assertThat(deadLetters(bad))
+                .as("dead-lettered once, not again by the replay")
+                .isEqualTo(1);
+    }
+
+    private static long deadLetters(String key) {
+        return SchedulerTestKafka.readAll(DEAD_LETTERS).stream()
+                .filter(record -> key.equals(record.key()))
+                .count();
     }
 
     @Test

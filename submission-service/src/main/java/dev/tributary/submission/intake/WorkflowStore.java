@@ -5,6 +5,7 @@ import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.definition.WorkflowSubmission;
+import dev.tributary.events.history.WorkflowEvent.Channel;
 import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
 import dev.tributary.events.ids.WorkflowId;
@@ -92,9 +93,10 @@ class WorkflowStore {
                 definition.tasks().size(),
                 timestamp,
                 timestamp,
-                // Stored with the row (the projection writes the same from the event): a replay of
-                // the Kafka intake finds the records that already created a workflow by it.
-                EventCodec.json().encodeToString(origin));
+                // A Kafka origin is stored with the row (the projection writes the same from the
+                // event): a replay of the Kafka intake finds the records that already created a
+                // workflow by it. An HTTP origin appears once projected, as before.
+                origin.channel() == Channel.KAFKA ? EventCodec.json().encodeToString(origin) : null);
         if (inserted == 0) {
             return existing(id, canonical);
         }

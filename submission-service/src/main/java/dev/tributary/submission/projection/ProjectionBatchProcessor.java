@@ -53,6 +53,7 @@ class ProjectionBatchProcessor implements BatchHandler {
     private final Counter ignored;
     private final Counter skipped;
     private final Counter deadLettered;
+    private final Counter replayRejected;
     private final Timer batchTimer;
 
     ProjectionBatchProcessor(
@@ -74,6 +75,7 @@ class ProjectionBatchProcessor implements BatchHandler {
         this.ignored = records(meters, "unknown_workflow");
         this.skipped = records(meters, "skipped");
         this.deadLettered = records(meters, "dead_lettered");
+        this.replayRejected = records(meters, "replay_rejected");
         this.batchTimer = Timer.builder("tributary.submission.projection.batch")
                 .description("One poll batch of the history log projected in one transaction")
                 .register(meters);
@@ -89,9 +91,24 @@ class ProjectionBatchProcessor implements BatchHandler {
     @Override
     public Map<TopicPartition, Long> apply(
             List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+        return apply(records, stored, false);
+    }
+
+    /**
+     * A rebuild's replay ({@link ProjectionRebuild}): the same fold, but records that cannot be
+     * applied are only counted and logged; they were dead-lettered when first consumed.
+     */
+    @Override
+    public Map<TopicPartition, Long> replay(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored) {
+        return apply(records, stored, true);
+    }
+
+    private Map<TopicPartition, Long> apply(
+            List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored, boolean replaying) {
         Map<TopicPartition, Long> committed = batchTimer.record(() -> transactions.execute(status -> {
             Map<TopicPartition, Long> next = offsets.advance(groupId, records, stored);
-            applyRecords(records);
+            applyRecords(records, replaying);
             return next;
         }));
         if (committed == null) {
@@ -100,7 +117,7 @@ class ProjectionBatchProcessor implements BatchHandler {
         return committed;
     }
 
-    private void applyRecords(List<ConsumerRecord<String, byte[]>> records) {
+    private void applyRecords(List<ConsumerRecord<String, byte[]>> records, boolean replaying) {
         List<Event> events = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             switch (HistoryRecord.decode(record)) {
@@ -114,7 +131,7 @@ class ProjectionBatchProcessor implements BatchHandler {
                             skip.reason());
                     skipped.increment();
                 }
-                case Reject reject -> deadLetter(record, reject.reason(), reject.error());
+                case Reject reject -> reject(record, reject.reason(), reject.error(), replaying);
             }
         }
         if (events.isEmpty()) {
@@ -150,7 +167,7 @@ class ProjectionBatchProcessor implements BatchHandler {
                     current = rules.apply(current, event.event());
                 } catch (RuntimeException e) {
                     // A bug or an event the rules cannot take: keep the state before it.
-                    deadLetter(event.record(), "cannot apply: " + e, e);
+                    reject(event.record(), "cannot apply: " + e, e, replaying);
                     continue;
                 }
                 if (current == null) {
@@ -182,7 +199,18 @@ class ProjectionBatchProcessor implements BatchHandler {
                 record.offset());
     }
 
-    private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error) {
+    private void reject(
+            ConsumerRecord<String, byte[]> record, String reason, @Nullable Throwable error, boolean replaying) {
+        if (replaying) {
+            log.debug(
+                    "replay skips bad record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    reason);
+            replayRejected.increment();
+            return;
+        }
         deadLetters.reject(record, reason, error);
         deadLettered.increment();
     }

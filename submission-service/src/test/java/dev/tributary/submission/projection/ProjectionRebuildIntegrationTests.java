@@ -3,6 +3,7 @@ package dev.tributary.submission.projection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tributary.events.EventTypes;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.codec.EventEnvelope;
 import dev.tributary.events.definition.TaskDefinition;
@@ -91,7 +92,13 @@ class ProjectionRebuildIntegrationTests {
         LOG.send(new WorkflowSucceeded(done, now()));
         WorkflowId elsewhere = WorkflowId.of(TestInfra.uniqueName("elsewhere"));
         LOG.send(new WorkflowAccepted(elsewhere, definition(1), now()));
+        String bad = TestInfra.uniqueName("bad");
+        LOG.sendRaw(
+                bad,
+                "not json".getBytes(StandardCharsets.UTF_8),
+                HistoryLog.headers(UUID.randomUUID().toString(), EventTypes.of(TaskStarted.class), bad));
         LOG.awaitCaughtUp(jdbc);
+        await().atMost(HistoryLog.WAIT).until(() -> LOG.deadLettersFor(bad).size() == 1);
         Map<String, List<Map<String, Object>>> before = snapshot();
         assertThat(before.get("workflow")).hasSizeGreaterThanOrEqualTo(3);
 
@@ -127,6 +134,9 @@ class ProjectionRebuildIntegrationTests {
         assertThat(finished.get("replayed").asLong())
                 .isEqualTo(finished.get("total").asLong());
         assertThat(snapshot()).isEqualTo(before);
+        assertThat(LOG.deadLettersFor(bad))
+                .as("dead-lettered once, not again by the replay")
+                .hasSize(1);
     }
 
     @Test
