@@ -2,6 +2,8 @@ package dev.tributary.consumer;
 
 import dev.tributary.consumer.ReplayStatus.PartitionProgress;
 import dev.tributary.consumer.ReplayStatus.State;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -63,6 +65,24 @@ public class Replays {
         this.transactions = new TransactionTemplate(transactionManager);
         this.offsets = offsets;
         this.consumerConfig = new HashMap<>(consumerConfig);
+    }
+
+    /**
+     * Registers the gauge {@code tributary.consumer.replay.remaining{group}}: the records the
+     * group's running replay still has to read, 0 when none runs.
+     *
+     * @param description what the replayed records are, e.g. "Records of the history log still to
+     *     replay in the running rebuild"
+     */
+    public void registerRemainingGauge(MeterRegistry meters, ConsumerGroup group, String description) {
+        Gauge.builder(
+                        "tributary.consumer.replay.remaining",
+                        this,
+                        replays ->
+                                replays.status(group.groupId(), group.topic()).remaining())
+                .description(description)
+                .tag("group", group.groupId())
+                .register(meters);
     }
 
     /** What a service does around the barrier. */

@@ -6,7 +6,6 @@ import dev.tributary.consumer.Replays;
 import dev.tributary.outbox.relay.OutboxRelayProperties;
 import dev.tributary.outbox.relay.OutboxRelayProperties.RelayMode;
 import dev.tributary.scheduler.SchedulerProperties;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,13 +54,8 @@ public class SchedulerRebuild {
         this.jdbc = jdbc;
         this.settings = properties.rebuild();
         this.outbox = outbox;
-        Gauge.builder(
-                        "tributary.consumer.replay.remaining",
-                        this,
-                        rebuild -> rebuild.status().remaining())
-                .description("Records of the history log still to replay in the running rebuild")
-                .tag("group", consumer.groupId())
-                .register(meters);
+        replays.registerRemainingGauge(
+                meters, consumer, "Records of the history log still to replay in the running rebuild");
     }
 
     /**

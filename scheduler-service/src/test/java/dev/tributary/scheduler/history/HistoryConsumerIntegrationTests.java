@@ -1,5 +1,10 @@
 package dev.tributary.scheduler.history;
 
+import static dev.tributary.scheduler.history.HistoryEvents.definition;
+import static dev.tributary.scheduler.history.HistoryEvents.json;
+import static dev.tributary.scheduler.history.HistoryEvents.newWorkflow;
+import static dev.tributary.scheduler.history.HistoryEvents.succeeded;
+import static dev.tributary.scheduler.history.HistoryEvents.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -53,7 +58,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The scheduler against a real broker and a real PostgreSQL, without the relay: events are
@@ -379,41 +383,12 @@ class HistoryConsumerIntegrationTests {
 
     // --- helpers ---
 
-    private static WorkflowId newWorkflow() {
-        return WorkflowId.of(TestInfra.uniqueName("wf"));
-    }
-
-    private static TaskDefinition task(String id, String... dependsOn) {
-        return new TaskDefinition(
-                TaskId.of(id),
-                "noop",
-                json("{\"task\":\"" + id + "\"}"),
-                dependsOn.length == 0
-                        ? null
-                        : List.of(dependsOn).stream().map(TaskId::of).toList(),
-                null,
-                null,
-                null);
-    }
-
-    private static WorkflowDefinition definition(TaskDefinition... tasks) {
-        return new WorkflowDefinition("test", null, Map.of(), null, null, List.of(tasks));
-    }
-
     private static WorkflowAccepted accepted(WorkflowId wf, WorkflowDefinition definition) {
         return new WorkflowAccepted(wf, definition, Instant.now());
     }
 
-    private static TaskSucceeded succeeded(WorkflowId wf, String task, String output) {
-        return new TaskSucceeded(wf, TaskId.of(task), 1, TaskKind.TASK, json(output), "test-worker", Instant.now());
-    }
-
     private static RecordMetadata produce(WorkflowEvent event) {
         return kafka.produce(EVENTS, event);
-    }
-
-    private static JsonNode json(String text) {
-        return CODEC.readTree(utf8(text));
     }
 
     private static byte[] utf8(String text) {

@@ -1,5 +1,7 @@
 package dev.tributary.scheduler.history;
 
+import static dev.tributary.scheduler.history.HistoryEvents.task;
+
 import dev.tributary.events.EventTypes;
 import dev.tributary.events.Headers;
 import dev.tributary.events.codec.EventCodec;
@@ -10,7 +12,6 @@ import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.history.WorkflowEvent.TaskStarted;
 import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
-import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.scheduler.SchedulerApplication;
@@ -202,19 +203,6 @@ class SchedulerApplyBenchmark {
             }
         }
         return log;
-    }
-
-    private static TaskDefinition task(String id, String... dependsOn) {
-        return new TaskDefinition(
-                TaskId.of(id),
-                "noop",
-                null,
-                dependsOn.length == 0
-                        ? null
-                        : List.of(dependsOn).stream().map(TaskId::of).toList(),
-                null,
-                null,
-                null);
     }
 
     private static byte[] utf8(String value) {

@@ -1,5 +1,10 @@
 package dev.tributary.scheduler.history;
 
+import static dev.tributary.scheduler.history.HistoryEvents.definition;
+import static dev.tributary.scheduler.history.HistoryEvents.json;
+import static dev.tributary.scheduler.history.HistoryEvents.newWorkflow;
+import static dev.tributary.scheduler.history.HistoryEvents.succeeded;
+import static dev.tributary.scheduler.history.HistoryEvents.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,9 +12,7 @@ import dev.tributary.events.EventTypes;
 import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.definition.TaskDefinition;
 import dev.tributary.events.definition.TaskTimeout;
-import dev.tributary.events.definition.WorkflowDefinition;
 import dev.tributary.events.history.WorkflowEvent;
-import dev.tributary.events.history.WorkflowEvent.TaskKind;
 import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
 import dev.tributary.events.history.WorkflowEvent.TasksDispatched;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
@@ -119,10 +122,10 @@ class SchedulerRebuildIntegrationTests {
         produce(new WorkflowAccepted(done, definition(task("a"), task("b", "a")), Instant.now()));
         awaitOutbox(done, 2);
         relayAll();
-        produce(succeeded(done, "a"));
+        produce(succeeded(done, "a", "{\"task\":\"a\"}"));
         awaitOutbox(done, 4);
         relayAll();
-        produce(succeeded(done, "b"));
+        produce(succeeded(done, "b", "{\"task\":\"b\"}"));
         awaitOutbox(done, 5);
 
         WorkflowId waiting = newWorkflow(); // released and logged, no result: left to its timeout
@@ -393,41 +396,5 @@ class SchedulerRebuildIntegrationTests {
         }
     }
 
-    private static JsonNode json(String body) {
-        return CODEC.readTree(body.getBytes(StandardCharsets.UTF_8));
-    }
-
     // --- workflows ---
-
-    private static WorkflowId newWorkflow() {
-        return WorkflowId.of(TestInfra.uniqueName("wf"));
-    }
-
-    private static TaskDefinition task(String id, String... dependsOn) {
-        return new TaskDefinition(
-                TaskId.of(id),
-                "noop",
-                null,
-                dependsOn.length == 0
-                        ? null
-                        : List.of(dependsOn).stream().map(TaskId::of).toList(),
-                null,
-                null,
-                null);
-    }
-
-    private static WorkflowDefinition definition(TaskDefinition... tasks) {
-        return new WorkflowDefinition("test", null, Map.of(), null, null, List.of(tasks));
-    }
-
-    private static TaskSucceeded succeeded(WorkflowId wf, String task) {
-        return new TaskSucceeded(
-                wf,
-                TaskId.of(task),
-                1,
-                TaskKind.TASK,
-                json("{\"task\":\"" + task + "\"}"),
-                "test-worker",
-                Instant.now());
-    }
 }

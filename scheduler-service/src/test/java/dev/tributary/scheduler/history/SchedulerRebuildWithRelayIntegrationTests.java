@@ -1,25 +1,20 @@
 package dev.tributary.scheduler.history;
 
+import static dev.tributary.scheduler.history.HistoryEvents.definition;
+import static dev.tributary.scheduler.history.HistoryEvents.succeeded;
+import static dev.tributary.scheduler.history.HistoryEvents.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tributary.consumer.ReplayStatus;
-import dev.tributary.events.codec.EventCodec;
-import dev.tributary.events.definition.TaskDefinition;
-import dev.tributary.events.definition.WorkflowDefinition;
-import dev.tributary.events.history.WorkflowEvent.TaskKind;
-import dev.tributary.events.history.WorkflowEvent.TaskSucceeded;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
-import dev.tributary.events.ids.TaskId;
 import dev.tributary.events.ids.WorkflowId;
 import dev.tributary.outbox.relay.OutboxRelay;
 import dev.tributary.scheduler.SchedulerApplication;
 import dev.tributary.testsupport.TestInfra;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +37,6 @@ class SchedulerRebuildWithRelayIntegrationTests {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String EVENTS = TestInfra.uniqueName("relayed_events");
     private static final String DEAD_LETTERS = TestInfra.uniqueName("dead_letters");
-    private static final EventCodec CODEC = EventCodec.json();
 
     private static SchedulerTestKafka kafka;
 
@@ -93,7 +87,7 @@ class SchedulerRebuildWithRelayIntegrationTests {
         WorkflowId wf = WorkflowId.of(TestInfra.uniqueName("wf"));
         kafka.produce(EVENTS, new WorkflowAccepted(wf, definition(task("a"), task("b", "a")), Instant.now()));
         awaitOutbox(wf, 2);
-        kafka.produce(EVENTS, succeeded(wf, "a"));
+        kafka.produce(EVENTS, succeeded(wf, "a", "{}"));
         awaitOutbox(wf, 4); // b released: decided, maybe not yet relayed
 
         ReplayStatus started = rebuild.start();
@@ -103,7 +97,7 @@ class SchedulerRebuildWithRelayIntegrationTests {
         assertThat(countOutbox(wf)).as("nothing on the log decided again").isEqualTo(4);
         assertThat(status(wf)).isEqualTo("RUNNING");
 
-        kafka.produce(EVENTS, succeeded(wf, "b"));
+        kafka.produce(EVENTS, succeeded(wf, "b", "{}"));
         await().atMost(WAIT).until(() -> "SUCCEEDED".equals(status(wf)));
         assertThat(countOutbox(wf)).isEqualTo(5);
     }
@@ -123,33 +117,5 @@ class SchedulerRebuildWithRelayIntegrationTests {
         List<String> found = jdbc.queryForList(
                 "SELECT status FROM scheduler.workflow_run WHERE workflow_id = ?", String.class, wf.value());
         return found.isEmpty() ? "" : found.getFirst();
-    }
-
-    private static TaskDefinition task(String id, String... dependsOn) {
-        return new TaskDefinition(
-                TaskId.of(id),
-                "noop",
-                null,
-                dependsOn.length == 0
-                        ? null
-                        : List.of(dependsOn).stream().map(TaskId::of).toList(),
-                null,
-                null,
-                null);
-    }
-
-    private static WorkflowDefinition definition(TaskDefinition... tasks) {
-        return new WorkflowDefinition("test", null, Map.of(), null, null, List.of(tasks));
-    }
-
-    private static TaskSucceeded succeeded(WorkflowId wf, String task) {
-        return new TaskSucceeded(
-                wf,
-                TaskId.of(task),
-                1,
-                TaskKind.TASK,
-                CODEC.readTree("{}".getBytes(StandardCharsets.UTF_8)),
-                "test-worker",
-                Instant.now());
     }
 }

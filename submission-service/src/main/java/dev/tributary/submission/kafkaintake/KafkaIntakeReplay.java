@@ -3,7 +3,6 @@ package dev.tributary.submission.kafkaintake;
 import dev.tributary.consumer.OffsetStore;
 import dev.tributary.consumer.ReplayStatus;
 import dev.tributary.consumer.Replays;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.Map;
@@ -31,13 +30,7 @@ public class KafkaIntakeReplay {
             MeterRegistry meters) {
         this.consumer = consumer;
         this.replays = new Replays(jdbc, transactionManager, offsets, consumerConfig);
-        Gauge.builder(
-                        "tributary.consumer.replay.remaining",
-                        this,
-                        replay -> replay.status().remaining())
-                .description("Records of the submissions topic still to replay")
-                .tag("group", consumer.groupId())
-                .register(meters);
+        replays.registerRemainingGauge(meters, consumer, "Records of the submissions topic still to replay");
     }
 
     /**

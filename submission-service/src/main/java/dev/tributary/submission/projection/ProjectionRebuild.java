@@ -3,7 +3,6 @@ package dev.tributary.submission.projection;
 import dev.tributary.consumer.OffsetStore;
 import dev.tributary.consumer.ReplayStatus;
 import dev.tributary.consumer.Replays;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -46,13 +45,8 @@ public class ProjectionRebuild {
         this.consumer = consumer;
         this.replays = new Replays(jdbc, transactionManager, offsets, consumerConfig);
         this.jdbc = jdbc;
-        Gauge.builder(
-                        "tributary.consumer.replay.remaining",
-                        this,
-                        rebuild -> rebuild.status().remaining())
-                .description("Records of the history log still to replay in the running rebuild")
-                .tag("group", consumer.groupId())
-                .register(meters);
+        replays.registerRemainingGauge(
+                meters, consumer, "Records of the history log still to replay in the running rebuild");
     }
 
     /**
