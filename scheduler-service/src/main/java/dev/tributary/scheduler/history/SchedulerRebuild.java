@@ -103,7 +103,7 @@ public class SchedulerRebuild {
             String lsn = jdbc.queryForObject("SELECT pg_current_wal_lsn()::text", String.class);
             List<Boolean> slot = jdbc.queryForList(
                     "SELECT coalesce(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots"
-                            + " WHERE slot_name = ?",
+                            + " WHERE slot_name = ? AND database = current_database()",
                     Boolean.class,
                     lsn,
                     outbox.slotName());
@@ -113,7 +113,7 @@ public class SchedulerRebuild {
             }
             relayed = () -> Boolean.TRUE.equals(jdbc.queryForObject(
                     "SELECT coalesce(bool_and(confirmed_flush_lsn >= ?::pg_lsn), true) FROM pg_replication_slots"
-                            + " WHERE slot_name = ?",
+                            + " WHERE slot_name = ? AND database = current_database()",
                     Boolean.class,
                     lsn,
                     outbox.slotName()));
