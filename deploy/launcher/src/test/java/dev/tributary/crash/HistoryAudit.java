@@ -119,7 +119,10 @@ final class HistoryAudit {
                     Attempt reported = reported(event);
                     if (reported != null) {
                         if (!releases.containsKey(reported)) {
-                            problems.add(workflowId + ": " + name(event) + " of " + reported + " never released");
+                            problems.add(workflowId + ": " + name(event) + " of " + reported
+                                    + (releasedLater(distinct, reported)
+                                            ? " before its release (the release is later in the log)"
+                                            : " never released"));
                         }
                         if (ended.contains(reported)
                                 && (event instanceof WorkflowEvent.TaskSucceeded
@@ -195,6 +198,16 @@ final class HistoryAudit {
                     + ", succeeded " + succeeded);
         }
         return new Result(problems, duplicates, reexecutions);
+    }
+
+    private static boolean releasedLater(List<Entry> history, Attempt attempt) {
+        return history.stream()
+                .map(Entry::event)
+                .filter(WorkflowEvent.TasksDispatched.class::isInstance)
+                .map(WorkflowEvent.TasksDispatched.class::cast)
+                .flatMap(dispatched -> dispatched.tasks().stream())
+                .anyMatch(
+                        task -> new Attempt(task.taskId().value(), task.kind().name(), task.attempt()).equals(attempt));
     }
 
     private static @Nullable Attempt reported(WorkflowEvent event) {

@@ -68,6 +68,18 @@ class HistoryAuditTests {
     }
 
     @Test
+    void aReportBeforeItsReleaseIsAProblemEvenWhenTheReleaseFollows() {
+        chainUpTo("c");
+        succeed("d", 1);
+        release("d", 1);
+
+        assertThat(HistoryAudit.audit(ID, Shape.CHAIN, finishedChain()).problems())
+                .contains(
+                        ID + ": TaskStarted of d/TASK#1 before its release (the release is later in the log)",
+                        ID + ": TaskSucceeded of d/TASK#1 before its release (the release is later in the log)");
+    }
+
+    @Test
     void aDecisionAfterTheTerminalEventIsAProblemButARepeatedResultIsAReexecution() {
         chainUpTo("d");
         add(new WorkflowEvent.WorkflowSucceeded(WORKFLOW, NOW));

@@ -4,6 +4,7 @@ import dev.tributary.outbox.relay.OutboxRecords;
 import dev.tributary.outbox.relay.OutboxRecords.Row;
 import dev.tributary.outbox.relay.OutboxRelayProperties;
 import dev.tributary.outbox.relay.RelayProducer;
+import dev.tributary.outbox.relay.SendRounds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Relays a service's outbox by polling the table: each poll is one transaction that locks the
  * oldest rows ({@code ORDER BY created_at, id ... FOR UPDATE SKIP LOCKED}, at most a batch),
- * produces them in that order with the idempotent producer of the Debezium relay, waits for every
+ * produces them in that order with the idempotent producer of the Debezium relay (in {@link
+ * SendRounds}, so one key's rows reach the log in order across topics too), waits for every
  * acknowledgement and only then deletes the rows and commits. A failed or timed-out send rolls the
  * transaction back: the rows stay and the next poll sends them again (duplicates carry the same
  * {@code ce_id}, which consumers deduplicate). Events Kafka can never accept go to the dead-letter
@@ -236,21 +238,30 @@ public final class PollingOutboxRelay implements AutoCloseable {
         if (rows.isEmpty()) {
             return 0;
         }
-        List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            futures.add(send(producer, record(row)));
-        }
+        List<ProducerRecord<byte[], byte[]>> records =
+                rows.stream().map(this::record).toList();
+        int[] rounds = SendRounds.of(records, i -> false);
         long deadline = System.nanoTime() + properties.polling().sendTimeout().toNanos();
-        for (int i = 0; i < rows.size(); i++) {
-            Throwable error = await(futures.get(i), deadline);
-            if (error instanceof InvalidTopicException || error instanceof RecordTooLargeException) {
-                error = await(send(producer, deadLetter(rows.get(i), error)), deadline);
+        for (int round = 0; round < SendRounds.count(rounds); round++) {
+            List<@Nullable Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                futures.add(rounds[i] == round ? send(producer, records.get(i)) : null);
             }
-            if (error != null) {
-                throw new IllegalStateException(
-                        "outbox event " + rows.get(i).id() + " to "
-                                + rows.get(i).topic() + " not acknowledged: " + error,
-                        error);
+            for (int i = 0; i < rows.size(); i++) {
+                Future<RecordMetadata> future = futures.get(i);
+                if (future == null) {
+                    continue;
+                }
+                Throwable error = await(future, deadline);
+                if (error instanceof InvalidTopicException || error instanceof RecordTooLargeException) {
+                    error = await(send(producer, deadLetter(rows.get(i), error)), deadline);
+                }
+                if (error != null) {
+                    throw new IllegalStateException(
+                            "outbox event " + rows.get(i).id() + " to "
+                                    + rows.get(i).topic() + " not acknowledged: " + error,
+                            error);
+                }
             }
         }
         Instant now = Instant.now();

@@ -2,15 +2,12 @@ package dev.tributary.outbox.relay;
 
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -30,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's batch handler: produces each outbox event of a batch, waits for the broker's
  * acknowledgements, and marks records processed strictly in order and only once acknowledged, so
- * the stored offset never passes an event Kafka has not got. Records that are not outbox rows
+ * the stored offset never passes an event Kafka has not got. A batch goes out in {@link SendRounds}
+ * so that one key's events reach the log in outbox order across topics too. Records that are not outbox rows
  * (heartbeats, logical decoding messages) are marked without producing.
  *
  * <p>When sends fail (Kafka down, a missing topic, timeouts) it re-sends what is unacknowledged, in
@@ -96,25 +94,28 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         int next = 0;
         Duration backoff = initialBackoff;
         for (int attempt = 1; ; attempt++) {
-            List<@Nullable Future<RecordMetadata>> futures = send(events, acked, next);
+            int[] rounds = rounds(events, acked, next);
             Throwable failure = null;
             int firstFailed = -1;
-            for (int i = next; i < size; i++) {
-                Future<RecordMetadata> future = futures.get(i);
-                if (future == null) {
-                    continue;
-                }
-                Throwable error = await(future);
-                if (error != null && !acked[i] && isPermanent(error)) {
-                    error = deadLetter(Objects.requireNonNull(events.get(i)), error);
-                }
-                if (error == null && !acked[i]) {
-                    acked[i] = true;
-                    OutboxEvent event = Objects.requireNonNull(events.get(i));
-                    metrics.relayed(Duration.between(event.createdAt(), Instant.now()));
-                } else if (error != null && !acked[i] && firstFailed < 0) {
-                    firstFailed = i;
-                    failure = error;
+            for (int round = 0; round < SendRounds.count(rounds) && failure == null; round++) {
+                List<@Nullable Future<RecordMetadata>> futures = send(events, rounds, round, next);
+                for (int i = next; i < size; i++) {
+                    Future<RecordMetadata> future = futures.get(i);
+                    if (future == null) {
+                        continue;
+                    }
+                    Throwable error = await(future);
+                    if (error != null && !acked[i] && isPermanent(error)) {
+                        error = deadLetter(Objects.requireNonNull(events.get(i)), error);
+                    }
+                    if (error == null && !acked[i]) {
+                        acked[i] = true;
+                        OutboxEvent event = Objects.requireNonNull(events.get(i));
+                        metrics.relayed(Duration.between(event.createdAt(), Instant.now()));
+                    } else if (error != null && !acked[i] && firstFailed < 0) {
+                        firstFailed = i;
+                        failure = error;
+                    }
                 }
             }
             while (next < size && acked[next]) {
@@ -146,27 +147,30 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         committer.markBatchFinished();
     }
 
-    /**
-     * Sends, in order from {@code from}, every event not acknowledged yet, plus acknowledged ones
-     * that follow a re-sent event with the same topic and key.
-     */
-    private List<@Nullable Future<RecordMetadata>> send(List<@Nullable OutboxEvent> events, boolean[] acked, int from) {
-        List<@Nullable Future<RecordMetadata>> futures = new ArrayList<>(Collections.nCopies(events.size(), null));
-        Set<String> resentKeys = new HashSet<>();
-        for (int i = from; i < events.size(); i++) {
+    /** The {@link SendRounds} of the unacknowledged rest of the batch. */
+    private static int[] rounds(List<@Nullable OutboxEvent> events, boolean[] acked, int from) {
+        List<@Nullable ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
             OutboxEvent event = events.get(i);
-            if (event == null) {
+            records.add(i < from || event == null ? null : event.record());
+        }
+        return SendRounds.of(records, i -> acked[i]);
+    }
+
+    /**
+     * Sends, in order, the events of one round. A synchronous failure (metadata timeout, closed
+     * producer) stops the round there; the attempt is retried from it.
+     */
+    private List<@Nullable Future<RecordMetadata>> send(
+            List<@Nullable OutboxEvent> events, int[] rounds, int round, int from) {
+        List<@Nullable Future<RecordMetadata>> futures = new ArrayList<>(Collections.nCopies(events.size(), null));
+        for (int i = from; i < events.size(); i++) {
+            if (rounds[i] != round) {
                 continue;
             }
-            String key = event.record().topic() + '\u0000' + text(event.record().key());
-            if (acked[i] && !resentKeys.contains(key)) {
-                continue;
-            }
-            resentKeys.add(key);
             try {
-                futures.set(i, sender.send(event.record()));
+                futures.set(i, sender.send(Objects.requireNonNull(events.get(i)).record()));
             } catch (RuntimeException e) {
-                // Synchronous failure (metadata timeout, closed producer): stop here, retry from it.
                 futures.set(i, CompletableFuture.failedFuture(e));
                 break;
             }
@@ -241,9 +245,5 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             count += done ? 0 : 1;
         }
         return count;
-    }
-
-    private static String text(byte @Nullable [] bytes) {
-        return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
     }
 }

@@ -5,6 +5,7 @@ import dev.tributary.outbox.relay.OutboxRecords.Row;
 import dev.tributary.outbox.relay.OutboxRelayProperties;
 import dev.tributary.outbox.relay.OutboxRelayProperties.RelayMode;
 import dev.tributary.outbox.relay.RelayProducer;
+import dev.tributary.outbox.relay.SendRounds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -160,38 +161,45 @@ public final class OutboxRepublisher {
         try (RelayProducer producer = new RelayProducer(properties, bootstrapServers)) {
             while (true) {
                 List<Row> page = page(range, last);
-                List<Future<RecordMetadata>> sent = new ArrayList<>(page.size());
-                for (Row row : page) {
-                    sent.add(send(producer, OutboxRecords.record(row, properties.source())));
-                }
-                for (int i = 0; i < page.size(); i++) {
-                    Row row = page.get(i);
-                    Throwable error = await(sent.get(i));
-                    if (error instanceof InvalidTopicException || error instanceof RecordTooLargeException) {
-                        log.warn(
-                                "Re-published outbox event {} for topic '{}' can never be produced ({}); sending it to {}",
-                                row.id(),
-                                row.topic(),
-                                error.toString(),
-                                properties.deadLetterTopic());
-                        error = await(send(
-                                producer,
-                                OutboxRecords.deadLetter(
-                                        OutboxRecords.record(row, properties.source()),
-                                        error,
-                                        properties.source(),
-                                        properties.deadLetterTopic())));
-                        deadLettered += error == null ? 1 : 0;
+                List<ProducerRecord<byte[], byte[]>> records = page.stream()
+                        .map(row -> OutboxRecords.record(row, properties.source()))
+                        .toList();
+                int[] rounds = SendRounds.of(records, i -> false);
+                for (int round = 0; round < SendRounds.count(rounds); round++) {
+                    List<@Nullable Future<RecordMetadata>> sent = new ArrayList<>(page.size());
+                    for (int i = 0; i < page.size(); i++) {
+                        sent.add(rounds[i] == round ? send(producer, records.get(i)) : null);
                     }
-                    if (error != null) {
-                        throw new RepublishFailedException(
-                                "Kafka did not acknowledge outbox event " + row.id() + " to " + row.topic() + ": "
-                                        + error,
-                                republished,
-                                error);
+                    for (int i = 0; i < page.size(); i++) {
+                        Future<RecordMetadata> future = sent.get(i);
+                        if (future == null) {
+                            continue;
+                        }
+                        Row row = page.get(i);
+                        Throwable error = await(future);
+                        if (error instanceof InvalidTopicException || error instanceof RecordTooLargeException) {
+                            log.warn(
+                                    "Re-published outbox event {} for topic '{}' can never be produced ({}); sending it to {}",
+                                    row.id(),
+                                    row.topic(),
+                                    error.toString(),
+                                    properties.deadLetterTopic());
+                            error = await(send(
+                                    producer,
+                                    OutboxRecords.deadLetter(
+                                            records.get(i), error, properties.source(), properties.deadLetterTopic())));
+                            deadLettered += error == null ? 1 : 0;
+                        }
+                        if (error != null) {
+                            throw new RepublishFailedException(
+                                    "Kafka did not acknowledge outbox event " + row.id() + " to " + row.topic() + ": "
+                                            + error,
+                                    republished,
+                                    error);
+                        }
+                        republished++;
+                        byTopic.merge(row.topic(), 1L, Long::sum);
                     }
-                    republished++;
-                    byTopic.merge(row.topic(), 1L, Long::sum);
                 }
                 if (page.size() < pageSize) {
                     break;

@@ -10,12 +10,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -73,8 +75,9 @@ class RelayHandlerTests {
 
         handler.handleBatch(batch, committer);
 
-        // a and c were acknowledged at once; only b (a different topic) is sent again.
-        assertThat(sender.sentIds()).containsExactly("a", "b", "c", "b", "b");
+        // b waits for a (same key, another topic); a and c were acknowledged at once; only b is sent again.
+        assertThat(sender.sentIds()).containsExactly("a", "c", "b", "b", "b");
+        assertThat(sender.overtaking).isEmpty();
         assertThat(committer.processed).containsExactlyElementsOf(batch);
         assertThat(meters.get(RelayMetrics.RETRIES).counter().count()).isEqualTo(2);
         assertThat(sender.resets).isEqualTo(2);
@@ -89,6 +92,37 @@ class RelayHandlerTests {
         handler.handleBatch(batch, committer);
 
         assertThat(sender.sentIds()).containsExactly("a", "b", "c", "a", "c");
+        assertThat(committer.processed).containsExactlyElementsOf(batch);
+    }
+
+    @Test
+    void sendsAKeysEventOnAnotherTopicOnlyOnceItsEarlierEventsAreAcknowledged() throws InterruptedException {
+        // The scheduler's batch: per workflow a history event, then the task dispatch it announces.
+        List<RecordChangeEvent<SourceRecord>> batch = List.of(
+                outbox("h1", "history", "w1"),
+                outbox("d1", "tasks", "w1"),
+                outbox("h2", "history", "w2"),
+                outbox("d2", "tasks", "w2"),
+                outbox("h1b", "history", "w1"));
+
+        handler.handleBatch(batch, committer);
+
+        assertThat(sender.sentIds()).containsExactly("h1", "h2", "d1", "d2", "h1b");
+        assertThat(sender.overtaking).isEmpty();
+        assertThat(committer.processed).containsExactlyElementsOf(batch);
+    }
+
+    @Test
+    void neverLetsAKeysEventOnAnotherTopicOvertakeAFailedOne() throws InterruptedException {
+        sender.failures.add("h1");
+        List<RecordChangeEvent<SourceRecord>> batch =
+                List.of(outbox("h1", "history", "w1"), outbox("d1", "tasks", "w1"), outbox("d2", "tasks", "w2"));
+
+        handler.handleBatch(batch, committer);
+
+        // Without rounds d1 went out with h1 and could reach its worker while h1 was being retried.
+        assertThat(sender.sentIds()).containsExactly("h1", "d2", "h1", "d1");
+        assertThat(sender.overtaking).isEmpty();
         assertThat(committer.processed).containsExactlyElementsOf(batch);
     }
 
@@ -165,18 +199,67 @@ class RelayHandlerTests {
         int resets;
         Runnable onReset = () -> {};
 
+        /** Sends of an event while an earlier event of its key, on another topic, was not acknowledged. */
+        final List<String> overtaking = new ArrayList<>();
+        /** Ids whose successful send the handler has seen acknowledged (awaited). */
+        private final Set<String> acknowledged = new HashSet<>();
+
         @Override
         public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            sent.add(record);
             String id = header(record, Headers.CE_ID);
+            for (ProducerRecord<byte[], byte[]> earlier : sent) {
+                String earlierId = header(earlier, Headers.CE_ID);
+                if (Arrays.equals(earlier.key(), record.key())
+                        && !earlier.topic().equals(record.topic())
+                        && !acknowledged.contains(earlierId)) {
+                    overtaking.add(id + " sent before " + earlierId + " was acknowledged");
+                }
+            }
+            sent.add(record);
             if (rejected.contains(id) && !record.topic().equals("tributary.dead-letters")) {
                 return CompletableFuture.failedFuture(new InvalidTopicException("invalid topic " + record.topic()));
             }
             if (failForever.contains(id) || failures.remove(id)) {
                 return CompletableFuture.failedFuture(new TimeoutException("scripted failure of " + id));
             }
-            return CompletableFuture.completedFuture(
-                    new RecordMetadata(new TopicPartition(record.topic(), 0), 0, 0, 0, 0, 0));
+            return new Acknowledgement(id, new RecordMetadata(new TopicPartition(record.topic(), 0), 0, 0, 0, 0, 0));
+        }
+
+        /** A successful send, acknowledged to the handler when it awaits it (as a broker's answer). */
+        private final class Acknowledgement implements Future<RecordMetadata> {
+            private final String id;
+            private final RecordMetadata metadata;
+
+            Acknowledgement(String id, RecordMetadata metadata) {
+                this.id = id;
+                this.metadata = metadata;
+            }
+
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                return false;
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+
+            @Override
+            public boolean isDone() {
+                return true;
+            }
+
+            @Override
+            public RecordMetadata get() {
+                acknowledged.add(id);
+                return metadata;
+            }
+
+            @Override
+            public RecordMetadata get(long timeout, TimeUnit unit) {
+                return get();
+            }
         }
 
         @Override
