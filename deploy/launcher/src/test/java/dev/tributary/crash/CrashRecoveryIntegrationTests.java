@@ -20,13 +20,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -247,8 +255,67 @@ class CrashRecoveryIntegrationTests {
 
         assertThat(submitted).hasSize(5 * WAVE);
         assertThat(problems)
-                .as("what the history and the API show after the faults")
+                .as("what the history and the API show after the faults%n%s", String.join("\n", diagnose(problems)))
                 .isEmpty();
+    }
+
+    /**
+     * What a failure needs to be understood from CI's output alone, for the first workflows with a
+     * problem: their history as read (partition, offset, time, ce_id, event) and the outbox rows
+     * both services wrote for them, each history row marked when its ce_id was not read from the log
+     * (relay or reader lost it) — the relayed rows are kept for the outbox retention (24 h).
+     */
+    private List<String> diagnose(List<String> problems) {
+        List<String> lines = new ArrayList<>();
+        List<String> ids = problems.stream()
+                .map(problem -> problem.split("[: ]", 2)[0])
+                .distinct()
+                .limit(5)
+                .toList();
+        EmbeddedPostgresServer server = Objects.requireNonNull(postgres);
+        try (Connection connection = DriverManager.getConnection(
+                server.jdbcUrl(LauncherSettings.DATABASE), server.username(), server.password())) {
+            for (String id : ids) {
+                Set<String> read = new HashSet<>();
+                lines.add("history of " + id + " as read:");
+                for (HistoryLog.Entry entry : history().entries(id)) {
+                    read.add(entry.ceId());
+                    String event = entry.event().toString();
+                    lines.add("  p%d@%d %s %s %s"
+                            .formatted(
+                                    entry.partition(),
+                                    entry.offset(),
+                                    Instant.ofEpochMilli(entry.timestamp()),
+                                    entry.ceId(),
+                                    event.length() > 240 ? event.substring(0, 240) + "..." : event));
+                }
+                lines.add("outbox rows of " + id + ":");
+                for (String schema : List.of("submission", "scheduler")) {
+                    try (PreparedStatement rows = connection.prepareStatement("SELECT id, topic, type, created_at FROM "
+                            + schema + ".outbox WHERE aggregate_id = ? ORDER BY created_at, id")) {
+                        rows.setString(1, id);
+                        try (ResultSet row = rows.executeQuery()) {
+                            while (row.next()) {
+                                String ceId = row.getString("id");
+                                boolean lost =
+                                        row.getString("topic").equals(Topics.WORKFLOW_EVENTS) && !read.contains(ceId);
+                                lines.add("  %s %s %s %s %s%s"
+                                        .formatted(
+                                                schema,
+                                                row.getObject("created_at"),
+                                                row.getString("topic"),
+                                                row.getString("type"),
+                                                ceId,
+                                                lost ? "  <- NOT READ FROM THE HISTORY" : ""));
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            lines.add("outbox rows not readable: " + e);
+        }
+        return lines;
     }
 
     /**
