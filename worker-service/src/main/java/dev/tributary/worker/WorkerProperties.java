@@ -35,6 +35,10 @@ import org.springframework.util.unit.DataSize;
  *     arrived or started yet; the oldest are forgotten first
  * @param recentCancellationsTtl how long a cancellation is remembered for an attempt that has not
  *     arrived or started yet; a starting worker also reads the cancellations of this last period
+ * @param recentResultsSize the most finished attempts remembered, so that their dispatch delivered
+ *     again (a relay re-sending after a crash, a re-publish) is skipped; the oldest are forgotten
+ *     first
+ * @param recentResultsTtl how long a finished attempt is remembered for that
  * @param deadLetterTopic where undecodable task and cancellation records go
  * @param groupPrefix prefix of the consumer group of each type: {@code <prefix><type>}
  * @param maxOutputSize the largest task output (as JSON); a bigger one fails the task with
@@ -59,6 +63,8 @@ public record WorkerProperties(
         @DefaultValue("5s") Duration cancellationsRefreshInterval,
         @DefaultValue("10000") int recentCancellationsSize,
         @DefaultValue("10m") Duration recentCancellationsTtl,
+        @DefaultValue("10000") int recentResultsSize,
+        @DefaultValue("10m") Duration recentResultsTtl,
         @DefaultValue(Topics.DEAD_LETTERS) String deadLetterTopic,
         @DefaultValue("tributary-worker-") String groupPrefix,
         @DefaultValue("256KB") DataSize maxOutputSize,
@@ -79,6 +85,8 @@ public record WorkerProperties(
         requirePositive(cancellationsRefreshInterval, "cancellationsRefreshInterval");
         requireAtLeastOne(recentCancellationsSize, "recent-cancellations-size");
         requirePositive(recentCancellationsTtl, "recentCancellationsTtl");
+        requireAtLeastOne(recentResultsSize, "recent-results-size");
+        requirePositive(recentResultsTtl, "recentResultsTtl");
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         Objects.requireNonNull(groupPrefix, "groupPrefix");
         Objects.requireNonNull(maxOutputSize, "maxOutputSize");

@@ -51,7 +51,8 @@ final class TaskExecution implements Runnable {
             EventPublisher publisher,
             EventCodec codec,
             TaskMetrics metrics,
-            RecentCancels cancels) {}
+            RecentAttempts<TaskCancel> cancels,
+            RecentAttempts<Instant> finished) {}
 
     /** Told once when the attempt is over. */
     interface Listener {

@@ -14,7 +14,9 @@ import java.util.function.Supplier;
  * tributary.worker.dead.letters} (counter per type) and {@code tributary.worker.tasks.cancelled}
  * (counter per type, tag {@code while} = {@code running}/{@code queued}) and {@code
  * tributary.worker.cancellations.remembered} (gauge: cancellations kept for attempts that may still
- * arrive).
+ * arrive) and {@code tributary.worker.results.remembered} (gauge: attempts finished here whose
+ * dispatch, delivered again, is skipped) and {@code tributary.worker.dispatches.duplicate} (counter
+ * per type: dispatches skipped because their attempt had finished here).
  */
 final class TaskMetrics {
 
@@ -55,6 +57,21 @@ final class TaskMetrics {
                 .description("Recent cancellations remembered for attempts that have not arrived or started")
                 .strongReference(true)
                 .register(registry);
+    }
+
+    void rememberedResults(Supplier<Number> remembered) {
+        Gauge.builder("tributary.worker.results.remembered", remembered)
+                .description("Attempts finished here lately: a dispatch of one of them delivered again is skipped")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    void duplicate(String type) {
+        Counter.builder("tributary.worker.dispatches.duplicate")
+                .description("Dispatches skipped because their attempt finished here and its result was published")
+                .tag("type", type)
+                .register(registry)
+                .increment();
     }
 
     void running(String type, Supplier<Number> running) {

@@ -1,11 +1,13 @@
 package dev.tributary.worker.execution;
 
 import dev.tributary.events.codec.EventCodec;
+import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.worker.WorkerProperties;
 import dev.tributary.worker.handler.TaskHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,7 +37,7 @@ import org.springframework.context.SmartLifecycle;
  * (at most {@code concurrency} per type), and one idempotent producer ({@code acks=all}) for the
  * events. See {@link TypeConsumer} for back-pressure, offsets and shutdown. One more consumer
  * thread reads every {@code TaskCancel} of {@code cancellations-topic} (in no group, see {@link
- * CancellationConsumer}), remembers it ({@link RecentCancels}) and hands it to every type's
+ * CancellationConsumer}), remembers it ({@link RecentAttempts}) and hands it to every type's
  * consumer, which stops the matching attempt if it runs or waits here.
  *
  * <p>A {@link SmartLifecycle}: Spring starts it with the context and stops it on shutdown, with
@@ -62,7 +64,8 @@ public final class TaskWorker implements SmartLifecycle {
     private @Nullable ExecutorService taskExecutor;
     private @Nullable ScheduledExecutorService timers;
     private @Nullable CancellationConsumer cancellations;
-    private volatile @Nullable RecentCancels recentCancels;
+    private volatile @Nullable RecentAttempts<TaskCancel> recentCancels;
+    private volatile @Nullable RecentAttempts<Instant> recentlyFinished;
     private volatile boolean running;
     private volatile boolean stopping;
 
@@ -85,8 +88,12 @@ public final class TaskWorker implements SmartLifecycle {
         this.clock = Clock.systemUTC();
         this.handlers.keySet().forEach(type -> metrics.running(type, () -> runningTasks(type)));
         metrics.rememberedCancellations(() -> {
-            RecentCancels cancels = recentCancels;
+            RecentAttempts<TaskCancel> cancels = recentCancels;
             return cancels == null ? 0 : cancels.size();
+        });
+        metrics.rememberedResults(() -> {
+            RecentAttempts<Instant> finished = recentlyFinished;
+            return finished == null ? 0 : finished.size();
         });
     }
 
@@ -153,8 +160,9 @@ public final class TaskWorker implements SmartLifecycle {
                     publisher,
                     EventCodec.json(),
                     metrics,
-                    new RecentCancels(
-                            properties.recentCancellationsSize(), properties.recentCancellationsTtl(), clock));
+                    new RecentAttempts<>(
+                            properties.recentCancellationsSize(), properties.recentCancellationsTtl(), clock),
+                    new RecentAttempts<>(properties.recentResultsSize(), properties.recentResultsTtl(), clock));
             Map<String, TypeConsumer> started = new LinkedHashMap<>();
             handlers.forEach((type, handler) -> {
                 int bound = properties.concurrencyOf(type);
@@ -179,7 +187,7 @@ public final class TaskWorker implements SmartLifecycle {
                     new CancelDecoder(EventCodec.json()),
                     publisher,
                     cancel -> {
-                        services.cancels().remember(cancel);
+                        services.cancels().remember(cancel.idempotencyKey(), cancel);
                         consumers.values().forEach(consumer -> consumer.cancel(cancel));
                     },
                     properties.pollTimeout(),
@@ -189,6 +197,7 @@ public final class TaskWorker implements SmartLifecycle {
             Thread.ofPlatform().name("tributary-worker-cancellations").start(cancellations);
             this.cancellations = cancellations;
             this.recentCancels = services.cancels();
+            this.recentlyFinished = services.finished();
             this.timers = timers;
             this.publisher = publisher;
             this.taskExecutor = taskExecutor;

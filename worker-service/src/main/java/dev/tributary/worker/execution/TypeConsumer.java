@@ -5,6 +5,7 @@ import dev.tributary.events.task.TaskCommand.TaskCancel;
 import dev.tributary.events.task.TaskCommand.TaskDispatch;
 import dev.tributary.worker.handler.TaskHandler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -53,9 +54,15 @@ import org.slf4j.LoggerFactory;
  * <p>Cancellation ({@link #cancel}, from the worker's cancellation consumer, handled on this
  * thread): a running attempt with the cancelled idempotency key is interrupted (see {@link
  * TaskExecution#cancel}); a queued one is dropped at once, and one that arrives later is dropped
- * when it comes up (the worker remembers recent cancellations, {@link RecentCancels}). A dropped
+ * when it comes up (the worker remembers recent cancellations, {@link RecentAttempts}). A dropped
  * attempt reports {@code TaskFailed} {@code CANCELLED}; its record is done when Kafka acknowledged
  * that, so its offset is committed like any other.
+ *
+ * <p>Duplicates: a dispatch whose attempt finished here lately and whose result Kafka acknowledged
+ * is the same dispatch delivered again (the scheduler's relay re-sends what it had not recorded as
+ * sent when it crashed; a re-publish of a task topic): it is done at once, without running the
+ * handler again. An attempt still running, or whose result was not acknowledged, is not remembered,
+ * so its dispatch delivered again runs as before (at-least-once).
  *
  * <p>Shutdown: stop fetching, drop the queued records (uncommitted, so redelivered), wait up to
  * the grace period for running tasks, interrupt and abandon the rest (nothing published, not
@@ -244,9 +251,23 @@ final class TypeConsumer implements Runnable {
     private void startQueued() {
         while (!queued.isEmpty() && running.size() < bound && !stopping) {
             Queued next = queued.poll();
-            TaskCancel cancel = services.cancels().find(TaskExecution.attemptKey(next.dispatch()));
+            String key = TaskExecution.attemptKey(next.dispatch());
+            TaskCancel cancel = services.cancels().find(key);
             if (cancel != null) {
                 drop(next, cancel);
+                continue;
+            }
+            Instant finishedAt = services.finished().find(key);
+            if (finishedAt != null) {
+                log.debug(
+                        "Skipping {}-{}@{}: attempt {} finished here at {} and its result was published",
+                        next.record().topic(),
+                        next.record().partition(),
+                        next.record().offset(),
+                        key,
+                        finishedAt);
+                services.metrics().duplicate(handler.type());
+                markDone(next.tracker(), next.record().offset());
                 continue;
             }
             List<Header> trace = trace(next.record());
@@ -290,6 +311,10 @@ final class TypeConsumer implements Runnable {
         running.remove(execution);
         runningCount = running.size();
         if (published) {
+            services.finished()
+                    .remember(
+                            TaskExecution.attemptKey(execution.dispatch()),
+                            services.clock().instant());
             markDone(tracker, offset);
         }
     }

@@ -21,6 +21,7 @@ import dev.tributary.worker.handler.EchoTaskHandler;
 import dev.tributary.worker.handler.PermanentTaskException;
 import dev.tributary.worker.handler.RetryableTaskException;
 import dev.tributary.worker.handler.TaskHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -303,6 +304,38 @@ class TaskWorkerIntegrationTests {
         assertThat(eventsOf(events, TaskSucceeded.class).getFirst().workerId()).isEqualTo("second");
         assertThat(eventsOf(events, TaskFailed.class)).isEmpty();
         await().atMost(WAIT).until(() -> kit.committedOffset("job") == 1);
+    }
+
+    @Test
+    void aDispatchDeliveredAgainAfterItsAttemptFinishedHereIsSkippedInsteadOfRunTwice() {
+        kit = KafkaTestKit.create("duplicates", "job");
+        GatedHandler handler = new GatedHandler("job");
+        handler.gate.release(10);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        kit.startWorker(meters, Map.of(), handler);
+        TaskDispatch dispatch = dispatch("job", "wf-d", "t", null);
+        kit.send(dispatch);
+        await().atMost(WAIT)
+                .until(() -> eventsOf(kit.events(), TaskSucceeded.class).size() == 1);
+
+        // The scheduler's relay re-sending after a crash: the same attempt again, then a new task.
+        kit.send(dispatch);
+        kit.send(dispatch("job", "wf-d", "u", null));
+
+        await().atMost(WAIT).until(() -> kit.committedOffset("job") == 3);
+        await().atMost(WAIT)
+                .until(() -> eventsOf(kit.events(), TaskSucceeded.class).size() == 2);
+        assertThat(handler.entered.get()).isEqualTo(2);
+        assertThat(eventsOf(kit.events(), TaskStarted.class))
+                .extracting(started -> started.taskId().value())
+                .containsExactly("t", "u");
+        assertThat(meters.get("tributary.worker.dispatches.duplicate")
+                        .tag("type", "job")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(meters.get("tributary.worker.results.remembered").gauge().value())
+                .isEqualTo(2);
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
-class RecentCancelsTests {
+class RecentAttemptsTests {
 
     /** A clock the test moves. */
     private static final class TestClock extends Clock {
@@ -45,10 +45,14 @@ class RecentCancelsTests {
         return new TaskCancel(WorkflowId.of("wf"), TaskId.of(task), attempt, kind, "cancelled " + task, Instant.EPOCH);
     }
 
+    private static void remember(RecentAttempts<TaskCancel> cancels, TaskCancel cancel) {
+        cancels.remember(cancel.idempotencyKey(), cancel);
+    }
+
     @Test
     void findsACancelByTheIdempotencyKeyOfItsAttemptOnly() {
-        RecentCancels cancels = new RecentCancels(10, Duration.ofMinutes(1), clock);
-        cancels.remember(cancel("a", 2, TaskKind.TASK));
+        RecentAttempts<TaskCancel> cancels = new RecentAttempts<>(10, Duration.ofMinutes(1), clock);
+        remember(cancels, cancel("a", 2, TaskKind.TASK));
 
         assertThat(cancels.find("wf/a/2")).isEqualTo(cancel("a", 2, TaskKind.TASK));
         assertThat(cancels.find("wf/a/1")).isNull();
@@ -57,10 +61,10 @@ class RecentCancelsTests {
 
     @Test
     void forgetsACancelWhenItsTimeToLiveHasPassed() {
-        RecentCancels cancels = new RecentCancels(10, Duration.ofMinutes(1), clock);
-        cancels.remember(cancel("a", 1, TaskKind.TASK));
+        RecentAttempts<TaskCancel> cancels = new RecentAttempts<>(10, Duration.ofMinutes(1), clock);
+        remember(cancels, cancel("a", 1, TaskKind.TASK));
         clock.advance(Duration.ofSeconds(30));
-        cancels.remember(cancel("b", 1, TaskKind.TASK));
+        remember(cancels, cancel("b", 1, TaskKind.TASK));
 
         clock.advance(Duration.ofSeconds(30));
 
@@ -71,12 +75,12 @@ class RecentCancelsTests {
 
     @Test
     void forgetsTheOldestCancelsBeyondItsCapacity() {
-        RecentCancels cancels = new RecentCancels(2, Duration.ofMinutes(1), clock);
-        cancels.remember(cancel("a", 1, TaskKind.TASK));
-        cancels.remember(cancel("b", 1, TaskKind.TASK));
-        cancels.remember(cancel("a", 1, TaskKind.TASK)); // again: now the newest
+        RecentAttempts<TaskCancel> cancels = new RecentAttempts<>(2, Duration.ofMinutes(1), clock);
+        remember(cancels, cancel("a", 1, TaskKind.TASK));
+        remember(cancels, cancel("b", 1, TaskKind.TASK));
+        remember(cancels, cancel("a", 1, TaskKind.TASK)); // again: now the newest
 
-        cancels.remember(cancel("c", 1, TaskKind.COMPENSATION));
+        remember(cancels, cancel("c", 1, TaskKind.COMPENSATION));
 
         assertThat(cancels.size()).isEqualTo(2);
         assertThat(cancels.find("wf/b/1")).isNull();
