@@ -240,18 +240,15 @@ public final class PollingOutboxRelay implements AutoCloseable {
         }
         List<ProducerRecord<byte[], byte[]>> records =
                 rows.stream().map(this::record).toList();
-        int[] rounds = SendRounds.of(records, i -> false);
         long deadline = System.nanoTime() + properties.polling().sendTimeout().toNanos();
-        for (int round = 0; round < SendRounds.count(rounds); round++) {
-            List<@Nullable Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
-            for (int i = 0; i < rows.size(); i++) {
-                futures.add(rounds[i] == round ? send(producer, records.get(i)) : null);
+        for (List<Integer> round : SendRounds.of(records)) {
+            List<Future<RecordMetadata>> futures = new ArrayList<>(round.size());
+            for (int i : round) {
+                futures.add(send(producer, records.get(i)));
             }
-            for (int i = 0; i < rows.size(); i++) {
-                Future<RecordMetadata> future = futures.get(i);
-                if (future == null) {
-                    continue;
-                }
+            for (int n = 0; n < round.size(); n++) {
+                int i = round.get(n);
+                Future<RecordMetadata> future = futures.get(n);
                 Throwable error = await(future, deadline);
                 if (error instanceof InvalidTopicException || error instanceof RecordTooLargeException) {
                     error = await(send(producer, deadLetter(rows.get(i), error)), deadline);

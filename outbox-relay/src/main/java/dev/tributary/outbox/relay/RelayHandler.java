@@ -5,8 +5,9 @@ import io.debezium.engine.RecordChangeEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -94,12 +95,11 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         int next = 0;
         Duration backoff = initialBackoff;
         for (int attempt = 1; ; attempt++) {
-            int[] rounds = rounds(events, acked, next);
             Throwable failure = null;
             int firstFailed = -1;
-            for (int round = 0; round < SendRounds.count(rounds) && failure == null; round++) {
-                List<@Nullable Future<RecordMetadata>> futures = send(events, rounds, round, next);
-                for (int i = next; i < size; i++) {
+            for (List<Integer> round : rounds(events, acked, next)) {
+                Map<Integer, Future<RecordMetadata>> futures = send(events, round);
+                for (int i : round) {
                     Future<RecordMetadata> future = futures.get(i);
                     if (future == null) {
                         continue;
@@ -116,6 +116,9 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                         firstFailed = i;
                         failure = error;
                     }
+                }
+                if (failure != null) {
+                    break;
                 }
             }
             while (next < size && acked[next]) {
@@ -148,7 +151,7 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     }
 
     /** The {@link SendRounds} of the unacknowledged rest of the batch. */
-    private static int[] rounds(List<@Nullable OutboxEvent> events, boolean[] acked, int from) {
+    private static List<List<Integer>> rounds(List<@Nullable OutboxEvent> events, boolean[] acked, int from) {
         List<@Nullable ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             OutboxEvent event = events.get(i);
@@ -158,20 +161,16 @@ final class RelayHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     }
 
     /**
-     * Sends, in order, the events of one round. A synchronous failure (metadata timeout, closed
+     * Sends the events of one round, in order. A synchronous failure (metadata timeout, closed
      * producer) stops the round there; the attempt is retried from it.
      */
-    private List<@Nullable Future<RecordMetadata>> send(
-            List<@Nullable OutboxEvent> events, int[] rounds, int round, int from) {
-        List<@Nullable Future<RecordMetadata>> futures = new ArrayList<>(Collections.nCopies(events.size(), null));
-        for (int i = from; i < events.size(); i++) {
-            if (rounds[i] != round) {
-                continue;
-            }
+    private Map<Integer, Future<RecordMetadata>> send(List<@Nullable OutboxEvent> events, List<Integer> round) {
+        Map<Integer, Future<RecordMetadata>> futures = new HashMap<>();
+        for (int i : round) {
             try {
-                futures.set(i, sender.send(Objects.requireNonNull(events.get(i)).record()));
+                futures.put(i, sender.send(Objects.requireNonNull(events.get(i)).record()));
             } catch (RuntimeException e) {
-                futures.set(i, CompletableFuture.failedFuture(e));
+                futures.put(i, CompletableFuture.failedFuture(e));
                 break;
             }
         }

@@ -1,7 +1,7 @@
 package dev.tributary.outbox.relay;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -27,27 +27,25 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SendRounds {
 
-    /** Not sent in this attempt: no record at that index, or already delivered and not re-sent. */
-    public static final int SKIP = -1;
-
     private SendRounds() {}
 
     /**
-     * The round of each record, or {@link #SKIP}. A record already delivered is skipped unless an
-     * earlier record with its topic and key is sent now: then it is sent again after it, so that
-     * key's order on that topic holds (a duplicate with the same {@code ce_id}, which consumers
-     * absorb). A delivered record no longer constrains later ones: it is on the log.
+     * The indexes of the records to send, round by round, each round in outbox order. A record
+     * already delivered is left out unless an earlier record with its topic and key is sent now:
+     * then it is sent again after it, so that key's order on that topic holds (a duplicate with the
+     * same {@code ce_id}, which consumers absorb). A delivered record no longer constrains later
+     * ones: it is on the log.
      *
-     * @param records the batch in outbox order; null entries (not outbox events) are skipped
+     * @param records the batch in outbox order; null entries (not outbox events) are left out
      * @param delivered whether the record at an index was acknowledged by an earlier attempt
      */
-    public static int[] of(List<? extends @Nullable ProducerRecord<byte[], byte[]>> records, IntPredicate delivered) {
-        int[] rounds = new int[records.size()];
-        Arrays.fill(rounds, SKIP);
+    public static List<List<Integer>> of(
+            List<? extends @Nullable ProducerRecord<byte[], byte[]>> records, IntPredicate delivered) {
+        List<List<Integer>> rounds = new ArrayList<>();
         Map<String, Integer> lastRound = new HashMap<>();
         Map<String, String> lastTopic = new HashMap<>();
         Set<String> sentTopicKeys = new HashSet<>();
-        for (int i = 0; i < rounds.length; i++) {
+        for (int i = 0; i < records.size(); i++) {
             ProducerRecord<byte[], byte[]> record = records.get(i);
             if (record == null) {
                 continue;
@@ -60,15 +58,18 @@ public final class SendRounds {
             sentTopicKeys.add(topicKey);
             Integer previous = lastRound.get(key);
             int round = previous == null ? 0 : record.topic().equals(lastTopic.get(key)) ? previous : previous + 1;
-            rounds[i] = round;
+            while (rounds.size() <= round) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(i);
             lastRound.put(key, round);
             lastTopic.put(key, record.topic());
         }
         return rounds;
     }
 
-    /** How many rounds {@code rounds} holds (0 when nothing is to be sent). */
-    public static int count(int[] rounds) {
-        return Arrays.stream(rounds).max().orElse(SKIP) + 1;
+    /** {@link #of(List, IntPredicate)} of a batch none of which was delivered yet. */
+    public static List<List<Integer>> of(List<? extends ProducerRecord<byte[], byte[]>> records) {
+        return of(records, i -> false);
     }
 }

@@ -164,17 +164,14 @@ public final class OutboxRepublisher {
                 List<ProducerRecord<byte[], byte[]>> records = page.stream()
                         .map(row -> OutboxRecords.record(row, properties.source()))
                         .toList();
-                int[] rounds = SendRounds.of(records, i -> false);
-                for (int round = 0; round < SendRounds.count(rounds); round++) {
-                    List<@Nullable Future<RecordMetadata>> sent = new ArrayList<>(page.size());
-                    for (int i = 0; i < page.size(); i++) {
-                        sent.add(rounds[i] == round ? send(producer, records.get(i)) : null);
+                for (List<Integer> round : SendRounds.of(records)) {
+                    List<Future<RecordMetadata>> sent = new ArrayList<>(round.size());
+                    for (int i : round) {
+                        sent.add(send(producer, records.get(i)));
                     }
-                    for (int i = 0; i < page.size(); i++) {
-                        Future<RecordMetadata> future = sent.get(i);
-                        if (future == null) {
-                            continue;
-                        }
+                    for (int n = 0; n < round.size(); n++) {
+                        int i = round.get(n);
+                        Future<RecordMetadata> future = sent.get(n);
                         Row row = page.get(i);
                         Throwable error = await(future);
                         if (error instanceof InvalidTopicException || error instanceof RecordTooLargeException) {
