@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's batch handler: produces each outbox event of a batch, waits for the broker's
  * acknowledgements, and marks records processed strictly in order and only once acknowledged, so
- * the stored offset never passes an event Kafka has not got. A batch goes out in {@link SendRounds}
- * so that one key's events reach the log in outbox order across topics too. Records that are not outbox rows
- * (heartbeats, logical decoding messages) are marked without producing.
+ * the stored offset never passes an event Kafka has not got. A batch goes out in {@link
+ * SendRounds}, so that one key's events reach the log in outbox order across topics too. Records
+ * that are not outbox rows (heartbeats, logical decoding messages) are marked without producing.
  *
  * <p>When sends fail (Kafka down, a missing topic, timeouts) it re-sends what is unacknowledged, in
  * order from the first unacknowledged event, with a bounded exponential backoff, until it succeeds
