@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tributary.embedded.EmbeddedKafkaBroker;
 import dev.tributary.events.Headers;
+import dev.tributary.outbox.OutboxMessage;
 import dev.tributary.testsupport.KafkaTestConsumer;
 import dev.tributary.testsupport.TestInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -145,15 +146,20 @@ class OutboxRelayKafkaOutageIntegrationTests {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         Map<String, String> noTopicCreation = new HashMap<>(SHORT_PRODUCER_TIMEOUTS);
         noTopicCreation.put("create-topics", "false");
+        // The two events must reach the handler as one batch: a batch holds back the next one until
+        // it is acknowledged, so an event alone behind the failing one would wait for it, by design.
+        // One transaction, read within one long engine poll, makes them one batch.
+        noTopicCreation.put("poll-interval", "1s");
         OutboxRelay relay =
                 database.relay(database.properties(TestInfra.uniqueName("missing"), noTopicCreation), meters);
         try {
             relay.start();
             await().atMost(WAIT).until(relay::isRelaying);
-            UUID first = database.commit(OutboxTestDatabase.message(missing, "wf-missing", null))
-                    .id();
-            UUID second = database.commit(OutboxTestDatabase.message(existing, "wf-existing", null))
-                    .id();
+            OutboxMessage failing = OutboxTestDatabase.message(missing, "wf-missing", null);
+            OutboxMessage other = OutboxTestDatabase.message(existing, "wf-existing", null);
+            database.commitTogether(failing, other);
+            UUID first = failing.id();
+            UUID second = other.id();
 
             await().atMost(WAIT)
                     .until(() -> meters.get(RelayMetrics.RETRIES).counter().count() >= 2);

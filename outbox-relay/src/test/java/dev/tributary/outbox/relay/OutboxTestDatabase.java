@@ -106,6 +106,15 @@ final class OutboxTestDatabase {
         return message;
     }
 
+    /** Writes the messages in one committed transaction, in order. */
+    void commitTogether(OutboxMessage... messages) {
+        transactions.executeWithoutResult(status -> {
+            for (OutboxMessage message : messages) {
+                writer.append(message);
+            }
+        });
+    }
+
     /** Writes {@code count} messages, one committed transaction each; returns their ids in order. */
     List<UUID> commitMany(String topic, int count) {
         List<UUID> ids = new ArrayList<>(count);
