@@ -10,8 +10,13 @@ import org.springframework.context.SmartLifecycle;
  */
 public final class OutboxRelayLifecycle implements SmartLifecycle {
 
-    /** Start late and stop early, after/before the web server and Kafka listeners. */
-    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+    /**
+     * Start first and stop last: before the web server (phase {@code DEFAULT_PHASE - 2048}) and the
+     * Kafka consumers (default phase) start writing outbox rows, so the relay's replication slot
+     * exists before the first row (see {@code OutboxRelay#start}); and after they stopped, so the
+     * leader relays the rows of their last requests and batches itself before it lets go.
+     */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private final Runnable start;
     private final Runnable stop;

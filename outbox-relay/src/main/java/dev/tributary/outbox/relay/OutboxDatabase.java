@@ -55,6 +55,44 @@ final class OutboxDatabase {
     }
 
     /**
+     * Creates the relay's logical replication slot ({@code pgoutput}) unless it exists. A slot keeps
+     * every change committed after its creation until the relay confirms it, so creating it when the
+     * service starts, rather than when the engine first runs on the leader moments later, means no
+     * outbox row of a fresh installation is committed before the slot and silently never relayed
+     * (the engine streams from the slot's position and snapshots no data). Idempotent.
+     *
+     * @return whether this call created the slot
+     */
+    boolean ensureSlot() {
+        String slot = properties.slotName();
+        String existing = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?";
+        Integer found = jdbc.queryForObject(existing, Integer.class, slot);
+        if (found != null && found > 0) {
+            return false;
+        }
+        try {
+            jdbc.queryForList(
+                    "SELECT slot_name FROM pg_create_logical_replication_slot(?, 'pgoutput')", String.class, slot);
+            log.info("Created replication slot {}", slot);
+            return true;
+        } catch (org.springframework.dao.DataAccessException e) {
+            // another instance (or the engine) created it concurrently
+            found = jdbc.queryForObject(existing, Integer.class, slot);
+            if (found != null && found > 0) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the publication exists. */
+    boolean publicationExists() {
+        Integer found = jdbc.queryForObject(
+                "SELECT count(*) FROM pg_publication WHERE pubname = ?", Integer.class, properties.publicationName());
+        return found != null && found > 0;
+    }
+
+    /**
      * Deletes, in bounded batches, outbox rows older than the retention that are also no newer than
      * {@code relayedUpTo} (the newest {@code created_at} this relay saw acknowledged).
      *

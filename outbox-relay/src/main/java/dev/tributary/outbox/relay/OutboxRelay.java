@@ -69,14 +69,20 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * Starts competing for leadership (and relaying once leader) in the background. Returns at
-     * once; does nothing if already started.
+     * Makes sure the publication and the replication slot exist, then starts competing for
+     * leadership (and relaying once leader) in the background. Does nothing if already started.
+     *
+     * <p>The slot is created here, by every instance, because the engine streams from the slot's
+     * position without a data snapshot: a row committed before the slot existed would never be
+     * relayed, and the service may commit rows as soon as it starts, before the leader's engine has
+     * run. If the database cannot be reached now, the engine creates both later, as before.
      */
     public void start() {
         synchronized (lifecycle) {
             if (supervisor != null) {
                 return;
             }
+            prepare();
             stopRequested = false;
             signals.clear();
             Thread thread = new Thread(this::supervise, "tributary-outbox-relay-" + threadSuffix);
@@ -123,6 +129,28 @@ public final class OutboxRelay implements AutoCloseable {
             if (executor != null) {
                 executor.shutdownNow();
             }
+        }
+    }
+
+    private void prepare() {
+        try {
+            if (properties.createPublication()) {
+                sql.ensurePublication();
+            }
+            // A slot decoding from before its publication exists fails on that WAL: publication first.
+            if (sql.publicationExists()) {
+                sql.ensureSlot();
+            } else {
+                log.warn(
+                        "Outbox relay {}: publication {} does not exist yet; the engine creates the slot once it does",
+                        properties.name(),
+                        properties.publicationName());
+            }
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Outbox relay {} could not prepare its publication and slot now; its engine will: {}",
+                    properties.name(),
+                    rootMessage(e));
         }
     }
 
