@@ -44,7 +44,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 class ReplayIntegrationTests {
 
-    private static final String GROUP = "replay-tests";
     private static final Duration AWAIT = Duration.ofSeconds(90);
 
     private static JdbcTemplate jdbc;
@@ -53,6 +52,7 @@ class ReplayIntegrationTests {
     private static KafkaProducer<String, byte[]> producer;
 
     private final List<ConsumerGroup> groups = new ArrayList<>();
+    private String groupId = "";
     private String schema = "";
     private String topic = "";
     private OffsetStore offsets = new OffsetStore(new JdbcTemplate(), "unset");
@@ -83,6 +83,8 @@ class ReplayIntegrationTests {
 
     @BeforeEach
     void tables() {
+        // A group per test: a member of an earlier test that left uncleanly cannot hold up the join.
+        groupId = TestInfra.uniqueName("replay-tests");
         schema = TestInfra.uniqueName("replay");
         topic = TestInfra.uniqueName("replay-topic");
         TestInfra.kafka().createTopic(topic, 2);
@@ -125,8 +127,8 @@ class ReplayIntegrationTests {
                         "SELECT partition || ':' || stored FROM " + schema + ".caught_up ORDER BY partition",
                         String.class))
                 .containsExactly("0:4", "1:4");
-        await().atMost(AWAIT).until(() -> replays.status(GROUP, topic).state() == State.FINISHED);
-        ReplayStatus finished = replays.status(GROUP, topic);
+        await().atMost(AWAIT).until(() -> replays.status(groupId, topic).state() == State.FINISHED);
+        ReplayStatus finished = replays.status(groupId, topic);
         assertThat(finished.replayed()).isEqualTo(8);
         assertThat(finished.total()).isEqualTo(8);
         assertThat(finished.finishedAt()).isNotNull();
@@ -146,11 +148,11 @@ class ReplayIntegrationTests {
         await().atMost(AWAIT).until(() -> count("applied", "mode = 'replay'") == 6 && crashing.catchUpFailures > 1);
         first.stop(); // the process dies: the replayed batches committed, the catch-up never did
 
-        assertThat(replays.status(GROUP, topic).state()).isEqualTo(State.RUNNING);
+        assertThat(replays.status(groupId, topic).state()).isEqualTo(State.RUNNING);
         ConsumerGroup second = group(new Recording());
         second.start();
 
-        await().atMost(AWAIT).until(() -> replays.status(GROUP, topic).state() == State.FINISHED);
+        await().atMost(AWAIT).until(() -> replays.status(groupId, topic).state() == State.FINISHED);
         assertThat(count("caught_up", "true")).isEqualTo(2);
         assertThat(applied("replay")).containsExactly("0@0", "0@1", "0@2", "1@0", "1@1", "1@2");
         assertThat(count("applied", "true")).isEqualTo(6);
@@ -176,15 +178,15 @@ class ReplayIntegrationTests {
 
         group.start();
         slowed.gate.release(); // one batch of at most 3 records
-        await().atMost(AWAIT).until(() -> replays.status(GROUP, topic).replayed() > 0);
-        ReplayStatus midway = replays.status(GROUP, topic);
+        await().atMost(AWAIT).until(() -> replays.status(groupId, topic).replayed() > 0);
+        ReplayStatus midway = replays.status(groupId, topic);
         assertThat(midway.state()).isEqualTo(State.RUNNING);
         assertThat(midway.replayed()).isBetween(1L, 3L);
         assertThat(midway.remaining()).isEqualTo(5 - midway.replayed());
 
         slowed.gate.release(10);
-        await().atMost(AWAIT).until(() -> replays.status(GROUP, topic).state() == State.FINISHED);
-        assertThat(replays.status(GROUP, topic).replayed()).isEqualTo(5);
+        await().atMost(AWAIT).until(() -> replays.status(groupId, topic).state() == State.FINISHED);
+        assertThat(replays.status(groupId, topic).replayed()).isEqualTo(5);
         assertThat(count("caught_up", "true")).isEqualTo(1); // partition 1 had nothing to replay
     }
 
@@ -193,15 +195,15 @@ class ReplayIntegrationTests {
         produce(0, 2);
         TopicPartition zero = new TopicPartition(topic, 0);
         TopicPartition one = new TopicPartition(topic, 1);
-        offsets.advance(GROUP, Map.of(zero, new Advance(OffsetStore.NONE, 2)));
+        offsets.advance(groupId, Map.of(zero, new Advance(OffsetStore.NONE, 2)));
 
         replays.start(group(new Recording()), null, () -> {});
 
-        assertThatThrownBy(() -> offsets.advance(GROUP, Map.of(zero, new Advance(2, 3))))
+        assertThatThrownBy(() -> offsets.advance(groupId, Map.of(zero, new Advance(2, 3))))
                 .isInstanceOf(ConsumerFencedException.class);
-        assertThatThrownBy(() -> offsets.advance(GROUP, Map.of(one, new Advance(OffsetStore.NONE, 1))))
+        assertThatThrownBy(() -> offsets.advance(groupId, Map.of(one, new Advance(OffsetStore.NONE, 1))))
                 .isInstanceOf(ConsumerFencedException.class);
-        assertThat(offsets.positions(GROUP, List.of(zero, one)))
+        assertThat(offsets.positions(groupId, List.of(zero, one)))
                 .containsEntry(zero, new OffsetStore.Position(0, 2L))
                 .containsEntry(one, new OffsetStore.Position(0, null));
     }
@@ -252,7 +254,7 @@ class ReplayIntegrationTests {
         private Map<TopicPartition, Long> write(
                 List<ConsumerRecord<String, byte[]>> records, Map<TopicPartition, Long> stored, String mode) {
             Map<TopicPartition, Long> next = transactions.execute(status -> {
-                Map<TopicPartition, Long> advanced = offsets.advance(GROUP, records, stored);
+                Map<TopicPartition, Long> advanced = offsets.advance(groupId, records, stored);
                 for (ConsumerRecord<String, byte[]> record : records) {
                     jdbc.update(
                             "INSERT INTO " + schema + ".applied VALUES (?, ?, ?)",
@@ -285,7 +287,7 @@ class ReplayIntegrationTests {
                         "replay",
                         "replay test consumer",
                         topic,
-                        GROUP,
+                        groupId,
                         1,
                         3,
                         Duration.ofMillis(200),

@@ -130,7 +130,7 @@ class FailureSemanticsIntegrationTests {
         Workflow workflow = system.client.submit("""
                 {"name": "hung", "tasks": [
                   {"id": "hung", "type": "sleep", "input": {"duration": "PT10M", "wakeFromAttempt": 2},
-                   "timeout": {"startToClose": "PT2S"},
+                   "timeout": {"startToClose": "PT6S"},
                    "retry": {"maxAttempts": 3, "initialBackoff": "PT0.1S"}}]}
                 """);
 

@@ -149,8 +149,8 @@ class RebuildIntegrationTests {
             mix.add(new Expected(system.client.submit("""
                     {"name": "timeout-%d", "tasks": [
                       {"id": "hung", "type": "sleep", "input": {"duration": "PT10M", "wakeFromAttempt": 2},
-                       "timeout": {"startToClose": "PT1S"},
-                       "retry": {"maxAttempts": 2, "initialBackoff": "PT0.1S"}}]}
+                       "timeout": {"startToClose": "PT5S"},
+                       "retry": {"maxAttempts": 4, "initialBackoff": "PT0.1S"}}]}
                     """.formatted(i)), "SUCCEEDED"));
         }
         for (int i = 0; i < 40; i++) {

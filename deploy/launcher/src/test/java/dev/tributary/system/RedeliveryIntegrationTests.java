@@ -154,9 +154,11 @@ class RedeliveryIntegrationTests {
                 .atMost(Duration.ofSeconds(120))
                 .until(() -> workflow.taskStatus("slow").equals("RUNNING"));
 
-        // A second worker joins, then the first dies mid-task without committing its offset.
-        system.restart(TributarySystem.WORKER);
+        // The worker dies mid-task without committing its offset (no shutdown grace), then another
+        // one starts. Stopping first: had the new worker started first, a slow start could outlast
+        // the task, which would then finish on the old worker and never be redelivered.
         system.stop(TributarySystem.WORKER);
+        system.restart(TributarySystem.WORKER);
 
         workflow.awaitStatus("SUCCEEDED");
         List<History.Entry> events = history.awaitFinished(workflow.id());

@@ -81,6 +81,9 @@ final class OutboxTestDatabase {
         values.put("schema", SCHEMA);
         values.put("source", "/tributary/test-service");
         values.put("heartbeat-interval", "1s");
+        // A stalled machine must not cost a test its leader (the default 2 s can pass in one GC or
+        // CPU stall); a dead lock connection is still noticed at once.
+        values.put("leader-check-timeout", "10s");
         values.putAll(overrides);
         return OutboxRelayProperties.of(values);
     }

@@ -10,6 +10,7 @@ import dev.tributary.events.codec.EventCodec;
 import dev.tributary.events.history.WorkflowEvent;
 import dev.tributary.events.history.WorkflowEvent.Origin;
 import dev.tributary.events.history.WorkflowEvent.WorkflowAccepted;
+import dev.tributary.outbox.relay.OutboxRelay;
 import dev.tributary.submission.SubmissionDatabase;
 import dev.tributary.testsupport.KafkaTestConsumer;
 import dev.tributary.testsupport.TestInfra;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -34,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -47,6 +50,7 @@ import tools.jackson.databind.JsonNode;
  * dead-lettered on its own) would hold the records behind it far beyond every wait here.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
+@DirtiesContext // stops the relay (and frees its replication slot) when the class is done
 class KafkaIntakeIntegrationTests {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -85,6 +89,15 @@ class KafkaIntakeIntegrationTests {
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
+    OutboxRelay relay;
+
+    @BeforeEach
+    void relayRunning() {
+        // Rows written before the relay's replication slot exists would never be relayed.
+        await().atMost(WAIT).until(relay::isRelaying);
+    }
+
     private static String submission(@Nullable String id, int n) {
         return TWO_TASKS.formatted(id == null ? "" : "\"id\": \"" + id + "\", ", n);
     }
@@ -111,7 +124,11 @@ class KafkaIntakeIntegrationTests {
                             workflow.origin().offset() * 10 + workflow.origin().partition(), workflow);
                 }
             }
-            assertThat(accepted).hasSizeGreaterThanOrEqualTo(3);
+            // Earlier tests' submissions are on the topic too: wait for these three.
+            assertThat(accepted)
+                    .containsKeys(Stream.of(idInValue, idFromKey, noIdAtAll)
+                            .map(metadata -> metadata.offset() * 10 + metadata.partition())
+                            .toArray(Long[]::new));
         });
         WorkflowAccepted first = acceptedFor(accepted, idInValue);
         WorkflowAccepted second = acceptedFor(accepted, idFromKey);
@@ -203,6 +220,8 @@ class KafkaIntakeIntegrationTests {
         assertDeadLetter(letter, conflicting, ReasonCode.CONFLICT, "/id");
         assertThat(errors(letter).get(0).get("reason").asString()).contains("input differs");
         assertThat(letter.value()).isEqualTo(submission(null, 2).getBytes(StandardCharsets.UTF_8));
+        // The dead letter is sent inside the batch's transaction, which may not have committed yet.
+        await().atMost(WAIT).until(() -> topics.consumed(jdbc, conflicting));
         assertThat(rowsOf("conflict-1")).containsExactly(1L, 2L, 1L);
         assertThat(jdbc.queryForObject(
                         "SELECT definition -> 'input' ->> 'n' FROM submission.workflow WHERE id = ?",
