@@ -78,7 +78,7 @@ class FailureSemanticsIntegrationTests {
                   {"id": "a", "type": "noop"},
                   {"id": "b", "type": "fail", "dependsOn": ["a"],
                    "input": {"code": "BROKEN", "message": "always fails"}},
-                  {"id": "c", "type": "sleep", "dependsOn": ["a"], "input": {"duration": "PT1S"}},
+                  {"id": "c", "type": "sleep", "dependsOn": ["a"], "input": {"duration": "PT5S"}},
                   {"id": "d", "type": "noop", "dependsOn": ["b", "c"]},
                   {"id": "e", "type": "noop", "dependsOn": ["c"]}]}
                 """);
@@ -97,6 +97,7 @@ class FailureSemanticsIntegrationTests {
                 log, e -> e instanceof TaskFailed f && f.taskId().value().equals("b"));
         int eStarted = indexOf(
                 log, e -> e instanceof TaskStarted s && s.taskId().value().equals("e"));
+        // c's sleep is long enough that b (released with it) fails first even on a stalled machine.
         assertThat(eStarted)
                 .as("the independent branch was released after b had failed")
                 .isGreaterThan(bFailed);

@@ -42,8 +42,7 @@ class KafkaIntakeRestartIntegrationTests {
         JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(
                 url, TestInfra.postgres().username(), TestInfra.postgres().password()));
         try (SubmissionTopics topics = new SubmissionTopics("kafka_intake_restart", 3)) {
-            Map<Integer, Long> end = produce(topics);
-
+            Map<Integer, Long> end;
             try (SingleConnectionDataSource blocker = new SingleConnectionDataSource(
                     url, TestInfra.postgres().username(), TestInfra.postgres().password(), true)) {
                 ConfigurableApplicationContext first = start(url, topics);
@@ -57,6 +56,8 @@ class KafkaIntakeRestartIntegrationTests {
                             + " definition_sha256, task_count, created_at, updated_at) VALUES ('" + BLOCKED_ID
                             + "', 'blocker', 'ACCEPTED', '{}', 'x', 0, now(), now())");
                 }
+                // Produced only now that the id is held: the running instance cannot pass it first.
+                end = produce(topics);
                 await().atMost(WAIT).until(() -> waitingOnALock(jdbc));
                 long committedAtKill = SubmissionDatabase.workflows(jdbc);
 
