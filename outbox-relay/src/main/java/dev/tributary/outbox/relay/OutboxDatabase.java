@@ -26,13 +26,11 @@ final class OutboxDatabase {
     /**
      * Creates the publication on the outbox table only, publishing inserts only (so the retention
      * job's deletes never reach Kafka), or adds the table to an existing publication that lacks it.
-     * Idempotent; run by the leader before each engine start.
+     * Idempotent; run when the relay starts and by the leader before each engine start.
      */
     void ensurePublication() {
         String publication = properties.publicationName();
-        List<String> exists =
-                jdbc.queryForList("SELECT pubname FROM pg_publication WHERE pubname = ?", String.class, publication);
-        if (exists.isEmpty()) {
+        if (!publicationExists()) {
             try {
                 jdbc.execute("CREATE PUBLICATION " + publication + " FOR TABLE " + properties.qualifiedTable()
                         + " WITH (publish = 'insert')");
@@ -60,28 +58,24 @@ final class OutboxDatabase {
      * service starts, rather than when the engine first runs on the leader moments later, means no
      * outbox row of a fresh installation is committed before the slot and silently never relayed
      * (the engine streams from the slot's position and snapshots no data). Idempotent.
-     *
-     * @return whether this call created the slot
      */
-    boolean ensureSlot() {
+    void ensureSlot() {
         String slot = properties.slotName();
         String existing = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?";
         Integer found = jdbc.queryForObject(existing, Integer.class, slot);
         if (found != null && found > 0) {
-            return false;
+            return;
         }
         try {
             jdbc.queryForList(
                     "SELECT slot_name FROM pg_create_logical_replication_slot(?, 'pgoutput')", String.class, slot);
             log.info("Created replication slot {}", slot);
-            return true;
         } catch (org.springframework.dao.DataAccessException e) {
             // another instance (or the engine) created it concurrently
             found = jdbc.queryForObject(existing, Integer.class, slot);
-            if (found != null && found > 0) {
-                return false;
+            if (found == null || found == 0) {
+                throw e;
             }
-            throw e;
         }
     }
 
