@@ -56,6 +56,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** Starts a server with extra {@code postgresql.conf} settings. */
     public static EmbeddedPostgresServer start(
             int port, @Nullable Path dataDirectory, Map<String, String> extraSettings) {
+        return start(port, dataDirectory, extraSettings, true);
+    }
+
+    /**
+     * Starts a server that only its owner stops: without the library's own JVM shutdown hook. JVM
+     * shutdown hooks run concurrently, so with that hook a SIGTERM stops PostgreSQL while the
+     * owner's hook is still stopping the services that use it, and they fail their last work
+     * against a closed database. The owner must {@link #close()} it (from its own hook).
+     */
+    public static EmbeddedPostgresServer startStoppedByOwner(int port, Path dataDirectory) {
+        return start(port, dataDirectory, Map.of(), false);
+    }
+
+    private static EmbeddedPostgresServer start(
+            int port, @Nullable Path dataDirectory, Map<String, String> extraSettings, boolean shutdownHook) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("wal_level", "logical");
         settings.put("synchronous_commit", "on");
@@ -65,7 +80,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         settings.put("fsync", "on");
         settings.putAll(extraSettings);
         try {
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setRegisterShutdownHook(shutdownHook);
             if (port > 0) {
                 builder.setPort(port);
             }

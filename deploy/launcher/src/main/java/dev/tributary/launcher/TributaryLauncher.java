@@ -108,7 +108,8 @@ public final class TributaryLauncher implements AutoCloseable {
         }
         String jdbcUrl = settings.externalJdbcUrl();
         if (jdbcUrl == null) {
-            postgres = EmbeddedPostgresServer.start(
+            // Stopped by close(), after the services and Kafka: not by a shutdown hook of its own.
+            postgres = EmbeddedPostgresServer.startStoppedByOwner(
                     settings.postgresPort(), settings.home().resolve("postgres"));
             postgres.createDatabase(LauncherSettings.DATABASE);
             jdbcUrl = postgres.jdbcUrl(LauncherSettings.DATABASE);
