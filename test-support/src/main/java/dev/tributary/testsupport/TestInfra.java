@@ -2,6 +2,10 @@ package dev.tributary.testsupport;
 
 import dev.tributary.embedded.EmbeddedKafkaBroker;
 import dev.tributary.embedded.EmbeddedPostgresServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,5 +68,14 @@ public final class TestInfra {
         String clean = prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         return clean + "_" + COUNTER.incrementAndGet() + "_" + suffix;
+    }
+
+    /** A loopback port free right now, for a server the test starts (another process may take it). */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -9,10 +9,8 @@ import dev.tributary.events.Topics;
 import dev.tributary.launcher.LauncherSettings;
 import dev.tributary.launcher.TributaryLauncher;
 import dev.tributary.launcher.TributarySystem;
+import dev.tributary.testsupport.TestInfra;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,12 +116,12 @@ class CrashRecoveryIntegrationTests {
     void startSystem() throws IOException {
         FileSystemUtils.deleteRecursively(data);
         Files.createDirectories(data);
-        postgresPort = freePort();
+        postgresPort = TestInfra.freePort();
         postgres = EmbeddedPostgresServer.start(postgresPort, data.resolve("postgres"));
         postgres.createDatabase(LauncherSettings.DATABASE);
         kafka = EmbeddedKafkaBroker.builder()
-                .port(freePort())
-                .controllerPort(freePort())
+                .port(TestInfra.freePort())
+                .controllerPort(TestInfra.freePort())
                 .dataDirectory(data.resolve("kafka"))
                 .defaultPartitions(3)
                 .build()
@@ -144,13 +142,17 @@ class CrashRecoveryIntegrationTests {
         common.put("springdoc.swagger-ui.enabled", "false");
         common.put("tributary.worker.concurrency", "4");
         Path logs = data.resolve("logs");
-        add(new ServiceProcess("submission-1", TributarySystem.SUBMISSION, freePort(), environment, common, logs));
-        add(new ServiceProcess("submission-2", TributarySystem.SUBMISSION, freePort(), environment, common, logs));
-        add(new ServiceProcess("scheduler", TributarySystem.SCHEDULER, freePort(), environment, common, logs));
+        add(new ServiceProcess(
+                "submission-1", TributarySystem.SUBMISSION, TestInfra.freePort(), environment, common, logs));
+        add(new ServiceProcess(
+                "submission-2", TributarySystem.SUBMISSION, TestInfra.freePort(), environment, common, logs));
+        add(new ServiceProcess(
+                "scheduler", TributarySystem.SCHEDULER, TestInfra.freePort(), environment, common, logs));
         for (String worker : List.of("worker-1", "worker-2")) {
             Map<String, String> properties = new LinkedHashMap<>(common);
             properties.put("tributary.worker.id", worker);
-            add(new ServiceProcess(worker, TributarySystem.WORKER, freePort(), environment, properties, logs));
+            add(new ServiceProcess(
+                    worker, TributarySystem.WORKER, TestInfra.freePort(), environment, properties, logs));
         }
         // Submission and scheduler run Liquibase on one database: the first submission-service
         // creates the shared tables, then the others start together.
@@ -512,13 +514,5 @@ class CrashRecoveryIntegrationTests {
 
     private HistoryLog history() {
         return Objects.requireNonNull(history);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -2,11 +2,9 @@ package dev.tributary.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tributary.testsupport.TestInfra;
 import dev.tributary.testsupport.TributaryClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,11 +27,11 @@ class TributaryLauncherIntegrationTests {
                 "TRIBUTARY_HOME",
                 home.toString(),
                 "TRIBUTARY_KAFKA_PORT",
-                Integer.toString(freePort()),
+                Integer.toString(TestInfra.freePort()),
                 "TRIBUTARY_KAFKA_CONTROLLER_PORT",
-                Integer.toString(freePort()),
+                Integer.toString(TestInfra.freePort()),
                 "TRIBUTARY_POSTGRES_PORT",
-                Integer.toString(freePort()),
+                Integer.toString(TestInfra.freePort()),
                 "TRIBUTARY_SUBMISSION_PORT",
                 "0",
                 "TRIBUTARY_SCHEDULER_PORT",
@@ -67,14 +65,6 @@ class TributaryLauncherIntegrationTests {
                             task -> assertThat(task.get("status").asString()).isEqualTo("SUCCEEDED"));
             // And it still runs new work after the restart.
             client.submit(diamond.replace("\"diamond\"", "\"diamond-again\"")).awaitStatus("SUCCEEDED");
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -3,11 +3,8 @@ package dev.tributary.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tributary.testsupport.TestInfra;
 import dev.tributary.testsupport.TributaryClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +28,7 @@ class TributaryLauncherStopIntegrationTests {
 
     @Test
     void aSigtermStopsTheServicesBeforeTheirDatabase() throws Exception {
-        int submissionPort = freePort();
+        int submissionPort = TestInfra.freePort();
         Path log = home.resolve("tributary.log");
         ProcessBuilder builder = new ProcessBuilder(
                         ProcessHandle.current().info().command().orElse("java"),
@@ -46,9 +43,9 @@ class TributaryLauncherStopIntegrationTests {
         builder.environment()
                 .putAll(Map.of(
                         "TRIBUTARY_HOME", home.resolve("data").toString(),
-                        "TRIBUTARY_KAFKA_PORT", Integer.toString(freePort()),
-                        "TRIBUTARY_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()),
-                        "TRIBUTARY_POSTGRES_PORT", Integer.toString(freePort()),
+                        "TRIBUTARY_KAFKA_PORT", Integer.toString(TestInfra.freePort()),
+                        "TRIBUTARY_KAFKA_CONTROLLER_PORT", Integer.toString(TestInfra.freePort()),
+                        "TRIBUTARY_POSTGRES_PORT", Integer.toString(TestInfra.freePort()),
                         "TRIBUTARY_SUBMISSION_PORT", Integer.toString(submissionPort),
                         "TRIBUTARY_SCHEDULER_PORT", "0",
                         "TRIBUTARY_WORKER_PORT", "0",
@@ -96,13 +93,5 @@ class TributaryLauncherStopIntegrationTests {
             }
         }
         return -1;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
